@@ -1,0 +1,249 @@
+"""Compiled pairwise density: mean of a transformed distance, and mean cosine similarity.
+
+The readable definition is ``fastal._core._reference.pair_mean`` / ``cosine_mean``;
+this module computes the same numbers in row blocks (memory O(block^2), never
+n x n), with a matrix product doing the work for euclidean and cosine distances.
+"""
+import numpy as np
+from threadpoolctl import threadpool_limits
+from cython cimport floating
+from cython.parallel cimport prange, threadid
+from libc.math cimport sqrt
+from libc.stdlib cimport malloc, free
+
+from fastal._core._common cimport (
+    EUCLIDEAN, MANHATTAN, COSINE, raw_pair, finish_distance, row_norm,
+    pack_transposed, raw_row_vs_block, pack_rows, gemm_abt)
+
+cdef Py_ssize_t GEMM_BLOCK = 1024     # rows per tile side in the matrix-product path
+cdef Py_ssize_t DIRECT_BLOCK = 256    # columns per block in the direct path
+cdef Py_ssize_t GEMM_MIN_DIM = 16     # below this many features direct loops win
+# A squared euclidean distance from the norm expansion is recomputed directly
+# when it is below RECHECK * (|a|^2 + |b|^2) (cancellation would spoil it).
+cdef double RECHECK = 1e-3
+
+METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "cosine": COSINE}
+TRANSFORMS = {"inverse": 0, "distance": 1}
+
+
+cdef inline double _transform(double dist, int transform) noexcept nogil:
+    if transform == 0:
+        return 1.0 / (1.0 + dist)
+    return dist
+
+
+def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, int metric,
+               int transform, bint include_self, int n_threads):
+    """Row sums of t(d(x_i, r_j)); self_ref means R is X and d(x_i, x_i) = 0."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
+    acc = np.zeros(n, dtype=np.float64)
+    cdef double[::1] acc_v = acc
+    if n == 0 or R.shape[0] == 0:
+        return acc
+    if metric != MANHATTAN and d >= GEMM_MIN_DIM:
+        with threadpool_limits(limits=1, user_api="blas"):
+            _sums_gemm(X, R, self_ref, metric, transform, include_self, n_threads, acc_v)
+    else:
+        _sums_direct(X, R, self_ref, metric, transform, include_self, n_threads, acc_v)
+    return acc
+
+
+cdef void _sums_direct(const floating[:, :] X, const floating[:, :] R, bint self_ref,
+                       int metric, int transform, bint include_self, int n_threads,
+                       double[::1] acc) noexcept:
+    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
+    cdef Py_ssize_t jb_blk, jb, bj, i, c, j
+    cdef double s, v, self_value = _transform(0.0, transform) if include_self else 0.0
+    cdef double* RT = <double*> malloc(d * DIRECT_BLOCK * sizeof(double))
+    cdef double* bufs = <double*> malloc(n_threads * DIRECT_BLOCK * sizeof(double))
+    cdef double* rnorm = <double*> malloc(DIRECT_BLOCK * sizeof(double))
+    cdef double* buf
+    cdef double[::1] xnorm
+    if RT == NULL or bufs == NULL or rnorm == NULL:
+        free(RT); free(bufs); free(rnorm)
+        raise MemoryError()
+    xnorm_arr = np.zeros(n if metric == COSINE else 1, dtype=np.float64)
+    xnorm = xnorm_arr
+    try:
+        with nogil:
+            if metric == COSINE:
+                for i in prange(n, num_threads=n_threads, schedule="static"):
+                    xnorm[i] = row_norm(X, i)
+            for jb_blk in range((m + DIRECT_BLOCK - 1) // DIRECT_BLOCK):
+                jb = jb_blk * DIRECT_BLOCK
+                bj = min(DIRECT_BLOCK, m - jb)
+                pack_transposed(R, jb, bj, RT)
+                if metric == COSINE:
+                    for c in range(bj):
+                        rnorm[c] = row_norm(R, jb + c)
+                for i in prange(n, num_threads=n_threads, schedule="static"):
+                    buf = bufs + threadid() * DIRECT_BLOCK
+                    raw_row_vs_block(X, i, RT, bj, metric, buf)
+                    s = 0.0
+                    for c in range(bj):
+                        j = jb + c
+                        if self_ref and j == i:
+                            v = self_value
+                        elif metric == COSINE:
+                            v = _transform(finish_distance(buf[c], COSINE, xnorm[i], rnorm[c]), transform)
+                        else:
+                            v = _transform(finish_distance(buf[c], metric, 0.0, 0.0), transform)
+                        s = s + v
+                    acc[i] += s
+    finally:
+        free(RT); free(bufs); free(rnorm)
+
+
+cdef void _sums_gemm(const floating[:, :] X, const floating[:, :] R, bint self_ref,
+                     int metric, int transform, bint include_self, int n_threads,
+                     double[::1] acc) noexcept:
+    """Tiles of the matrix product, spread over OpenMP threads (BLAS runs one
+    thread per tile; the caller limits BLAS threads).  With self_ref only
+    tiles jb >= ib are computed and each off-diagonal tile adds to the sums of
+    its rows and of its columns."""
+    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
+    cdef Py_ssize_t B = GEMM_BLOCK
+    cdef Py_ssize_t nbi = (n + B - 1) // B, nbj = (m + B - 1) // B
+    cdef Py_ssize_t tile, ntiles, ib, jb, bi, bj, r, c, gi, gj, tid
+    cdef double s, v, d2, self_value = _transform(0.0, transform) if include_self else 0.0
+    cdef double* PA
+    cdef double* PB
+    cdef double* na
+    cdef double* nb
+    cdef double* G
+    cdef double* mine
+    cdef double* center = NULL
+    cdef double[::1] mu
+    if self_ref:
+        pairs = [(i, j) for i in range(nbi) for j in range(i, nbj)]
+    else:
+        pairs = [(i, j) for i in range(nbi) for j in range(nbj)]
+    tiles_arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2) * B
+    cdef long long[:, ::1] tiles = tiles_arr
+    ntiles = tiles_arr.shape[0]
+    part_arr = np.zeros((n_threads, n), dtype=np.float64)
+    cdef double[:, ::1] part = part_arr
+    cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B
+    cdef double* work = <double*> malloc(n_threads * per_thread * sizeof(double))
+    if work == NULL:
+        raise MemoryError()
+    if metric == EUCLIDEAN:
+        # distances do not change under translation; centring on the reference
+        # mean keeps the norm expansion well conditioned.
+        mu = np.ascontiguousarray(np.mean(np.asarray(R), axis=0, dtype=np.float64))
+        center = &mu[0]
+    try:
+        with nogil:
+            for tile in prange(ntiles, num_threads=n_threads, schedule="static"):
+                tid = threadid()
+                PA = work + tid * per_thread
+                PB = PA + B * d
+                na = PB + B * d
+                nb = na + B
+                G = nb + B
+                mine = &part[tid, 0]
+                ib = tiles[tile, 0]
+                jb = tiles[tile, 1]
+                bi = min(B, n - ib)
+                bj = min(B, m - jb)
+                pack_rows(X, ib, bi, center, PA, na)
+                pack_rows(R, jb, bj, center, PB, nb)
+                if metric == COSINE:
+                    for r in range(bi):
+                        na[r] = sqrt(na[r])
+                    for c in range(bj):
+                        nb[c] = sqrt(nb[c])
+                gemm_abt(PA, PB, G, <int>bi, <int>bj, <int>d)
+                for r in range(bi):
+                    gi = ib + r
+                    s = 0.0
+                    for c in range(bj):
+                        gj = jb + c
+                        if self_ref and gi == gj:
+                            v = self_value
+                        elif metric == EUCLIDEAN:
+                            # norm expansion on centred rows; cancellation makes
+                            # small values unreliable, so those are recomputed
+                            d2 = na[r] + nb[c] - 2.0 * G[r * bj + c]
+                            if d2 < RECHECK * (na[r] + nb[c]):
+                                d2 = raw_pair(X, gi, R, gj, EUCLIDEAN)
+                            v = _transform(sqrt(d2) if d2 > 0.0 else 0.0, transform)
+                        else:
+                            v = _transform(finish_distance(G[r * bj + c], COSINE, na[r], nb[c]),
+                                           transform)
+                        G[r * bj + c] = v
+                        s = s + v
+                    mine[gi] += s
+                if self_ref and jb != ib:
+                    # the tile also holds the terms of the mirrored pairs
+                    for r in range(bi):
+                        for c in range(bj):
+                            mine[jb + c] += G[r * bj + c]
+    finally:
+        free(work)
+    acc_np = np.asarray(acc)
+    acc_np += part_arr.sum(axis=0)
+
+
+def pair_mean(X, R, metric, transform, include_self, n_threads):
+    """Mean over the reference rows of t(d(x_i, r_j)) for every row of X.
+
+    Same contract as ``fastal._core._reference.pair_mean``.
+    """
+    self_ref = R is None
+    ref = X if self_ref else R
+    sums = _pair_sums(X, ref, self_ref, METRICS[metric], TRANSFORMS[transform],
+                      bool(include_self), int(n_threads))
+    count = ref.shape[0] - (1 if (self_ref and not include_self) else 0)
+    if count <= 0:
+        return np.ones(X.shape[0], dtype=np.float64)
+    return sums / count
+
+
+def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
+                 bint include_self, int n_threads):
+    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
+    cdef Py_ssize_t i, k, t, per, lo, hi
+    cdef double nr, s
+    partial_arr = np.zeros((n_threads, d), dtype=np.float64)
+    cdef double[:, ::1] partial = partial_arr
+    out_arr = np.zeros(n, dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef double[::1] total
+    per = (m + n_threads - 1) // n_threads if n_threads > 0 else m
+    with nogil:
+        for t in prange(n_threads, num_threads=n_threads, schedule="static"):
+            lo = t * per
+            hi = min(lo + per, m)
+            for i in range(lo, hi):
+                nr = row_norm(R, i)
+                if nr > 0.0:
+                    for k in range(d):
+                        partial[t, k] += <double>R[i, k] / nr
+    total = partial_arr.sum(axis=0)
+    with nogil:
+        for i in prange(n, num_threads=n_threads, schedule="static"):
+            nr = row_norm(X, i)
+            if nr > 0.0:
+                s = 0.0
+                for k in range(d):
+                    s = s + <double>X[i, k] * total[k]
+                s = s / nr
+                if self_ref and not include_self:
+                    s = s - 1.0
+                out[i] = s
+    return out_arr
+
+
+def cosine_mean(X, R, include_self, n_threads):
+    """Mean cosine similarity of every row of X to the reference rows.
+
+    Same contract as ``fastal._core._reference.cosine_mean``.
+    """
+    self_ref = R is None
+    ref = X if self_ref else R
+    sums = _cosine_sums(X, ref, self_ref, bool(include_self), int(n_threads))
+    count = ref.shape[0] - (1 if (self_ref and not include_self) else 0)
+    if count <= 0:
+        return np.ones(X.shape[0], dtype=np.float64)
+    return sums / count

@@ -1,0 +1,85 @@
+"""Input checks at the Python boundary (kernels and Dataset share them)."""
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+METRICS = ("euclidean", "manhattan", "cosine")
+_METRIC_ALIASES = {"l2": "euclidean", "cityblock": "manhattan", "l1": "manhattan"}
+_FINITE_BLOCK = 1 << 16
+
+
+def check_metric(metric):
+    """Canonical metric name; ValueError naming the valid ones otherwise."""
+    name = _METRIC_ALIASES.get(metric, metric) if isinstance(metric, str) else metric
+    if name not in METRICS:
+        valid = sorted(set(METRICS) | set(_METRIC_ALIASES))
+        raise ValueError(f"unknown metric {metric!r}; valid metrics: {valid}")
+    return name
+
+
+def assert_all_finite(X, name="X"):
+    """Raise ValueError if X holds NaN or infinity (no full-size temporary)."""
+    if X.size == 0 or X.dtype.kind not in "fc":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = X.sum(dtype=np.float64)
+    if np.isfinite(total):
+        return
+    flat = X.reshape(-1) if X.flags.c_contiguous or X.flags.f_contiguous else X.ravel()
+    for start in range(0, flat.size, _FINITE_BLOCK):
+        block = flat[start:start + _FINITE_BLOCK]
+        if not np.isfinite(block).all():
+            kind = "NaN" if np.isnan(block).any() else "infinity"
+            raise ValueError(f"{name} contains {kind}; remove or impute such values first")
+
+
+def check_matrix(X, name="X", *, min_rows=1, dtype="float"):
+    """Validate a 2-D numeric matrix.
+
+    dtype="float": float32/float64 kept (no copy), other numeric types become
+    float64.  dtype=None: any numeric dtype kept.
+    """
+    if sp.issparse(X):
+        raise TypeError(f"{name} is a sparse matrix; this operation needs a dense array "
+                        f"(convert with {name}.toarray())")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular 2-D array: {exc}") from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold numbers, got rows of mixed or non-numeric values") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no features (shape {arr.shape})")
+    if arr.shape[0] < min_rows:
+        raise ValueError(f"{name} needs at least {min_rows} row(s), got {arr.shape[0]}")
+    if dtype == "float" and arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    assert_all_finite(arr, name)
+    return arr
+
+
+def check_vector(v, n, name):
+    """A finite 1-D float64 vector of length n."""
+    arr = np.asarray(v, dtype=np.float64)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"{name} must be 1-D of length {n}, got shape {arr.shape}")
+    assert_all_finite(arr, name)
+    return arr
+
+
+def check_count(value, name, low, high):
+    """An integer in [low, high]; TypeError for non-integers."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < low or value > high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
