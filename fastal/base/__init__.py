@@ -1,0 +1,1 @@
+"""The pool (Dataset) and the interfaces every component implements."""

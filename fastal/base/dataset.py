@@ -1,0 +1,230 @@
+"""The pool of samples: features, labels (None when unlabeled), update callbacks.
+
+Same API and return types as libact's ``libact.base.dataset``; the labeled
+mask and the unlabeled ids are kept up to date incrementally, so an
+``update`` is O(1) and no call loops over the rows in Python.
+"""
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+from fastal.utils.validation import assert_all_finite, check_matrix
+
+__all__ = ["Dataset", "import_libsvm_sparse", "import_scipy_mat"]
+
+
+def _labels_array(y, n):
+    """1-D object array of labels; each element may itself be a sequence (multi-label)."""
+    out = np.empty(n, dtype=object)
+    if y is None:
+        return out
+    if isinstance(y, np.ndarray) and y.ndim == 1:
+        values = y.tolist() if y.dtype != object else list(y)
+    else:
+        values = list(y)
+    if len(values) != n:
+        raise ValueError(f"X has {n} rows but y has {len(values)} labels")
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+class Dataset:
+    """libact-compatible pool of samples.
+
+    Parameters
+    ----------
+    X : array-like (n_samples, n_features) or scipy.sparse matrix, optional
+        Features.  NaN and infinity are rejected.
+    y : sequence of labels (None for an unlabeled row), optional
+        Length n_samples; None means every row is unlabeled.
+
+    Examples
+    --------
+    >>> from fastal.base.dataset import Dataset
+    >>> ds = Dataset([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [0, None, 1])
+    >>> ds.len_labeled(), ds.len_unlabeled()
+    (2, 1)
+    >>> ds.update(1, 1)
+    >>> ds.get_unlabeled_entries()[0]
+    array([], dtype=int64)
+    """
+
+    def __init__(self, X=None, y=None):
+        if X is None:
+            X = np.empty((0, 0))
+            n = 0
+        elif sp.issparse(X):
+            X = sp.csr_matrix(X)
+            assert_all_finite(X.data, "X")
+        else:
+            X = check_matrix(X, "X", min_rows=0, dtype=None) if not (
+                hasattr(X, "__len__") and len(X) == 0) else np.empty((0, 0))
+        n = X.shape[0]
+        self._X = X
+        self._y = _labels_array(y, n)
+        self._labeled = np.fromiter((v is not None for v in self._y), dtype=bool, count=n)
+        self._n_labeled = int(self._labeled.sum())
+        self._unlabeled_ids = None
+        self.modified = True
+        self._update_callback = []
+
+    # -- size and access -------------------------------------------------
+    def __len__(self):
+        """Number of rows."""
+        return self._X.shape[0]
+
+    def __getitem__(self, idx):
+        """``(features, label)`` of row ``idx``."""
+        return self._X[idx], self._y[idx]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self._X[i], self._y[i]
+
+    @property
+    def data(self):
+        """The dataset itself, iterable as ``(features, label)`` pairs."""
+        return self
+
+    def _check_id(self, entry_id):
+        if isinstance(entry_id, bool) or not isinstance(entry_id, numbers.Integral):
+            raise TypeError(f"entry_id must be an integer, got {entry_id!r}")
+        n = len(self)
+        i = int(entry_id)
+        if not -n <= i < n:
+            raise ValueError(f"unknown entry_id {entry_id}: the dataset has {n} rows")
+        return i + n if i < 0 else i
+
+    # -- labels ----------------------------------------------------------
+    def get_labeled_mask(self):
+        """Boolean array, True where a row has a label (a copy)."""
+        return self._labeled.copy()
+
+    def len_labeled(self):
+        """Number of labeled rows."""
+        return self._n_labeled
+
+    def len_unlabeled(self):
+        """Number of unlabeled rows."""
+        return len(self) - self._n_labeled
+
+    def get_num_of_labels(self):
+        """Number of distinct labels among the labeled rows."""
+        labels = self._y[self._labeled]
+        if labels.size == 0:
+            return 0
+        try:
+            return np.unique(labels).size
+        except TypeError:  # unorderable labels (e.g. multi-label rows)
+            return len({repr(v) for v in labels})
+
+    def append(self, feature, label=None):
+        """Add a row; return its entry id."""
+        if sp.issparse(self._X):
+            row = sp.csr_matrix(feature)
+            if row.shape != (1, self._X.shape[1]):
+                raise ValueError(f"feature must have shape (1, {self._X.shape[1]}), got {row.shape}")
+            assert_all_finite(row.data, "feature")
+            X = sp.vstack([self._X, row], format="csr")
+        else:
+            row = np.asarray(feature)
+            if row.ndim == 2 and row.shape[0] == 1:
+                row = row[0]
+            if len(self) == 0 and self._X.shape[1] == 0:
+                if row.ndim != 1 or row.size == 0:
+                    raise ValueError(f"feature must be a non-empty 1-D row, got shape {row.shape}")
+                base = np.empty((0, row.size), dtype=row.dtype if row.dtype.kind in "biuf" else float)
+            else:
+                base = self._X
+                if row.shape != (base.shape[1],):
+                    raise ValueError(f"feature must have shape ({base.shape[1]},), got {row.shape}")
+            row = check_matrix(row[None, :], "feature", dtype=None)
+            X = np.vstack([base, row])
+        y = np.empty(len(self) + 1, dtype=object)
+        y[:-1] = self._y
+        y[-1] = label
+        self._X, self._y = X, y
+        self._labeled = np.append(self._labeled, label is not None)
+        self._n_labeled += label is not None
+        self._unlabeled_ids = None
+        self.modified = True
+        return len(self) - 1
+
+    def update(self, entry_id, new_label):
+        """Set the label of ``entry_id`` and call every ``on_update`` callback."""
+        i = self._check_id(entry_id)
+        now = new_label is not None
+        self._y[i] = new_label
+        if self._labeled[i] != now:
+            self._labeled[i] = now
+            self._n_labeled += 1 if now else -1
+            self._unlabeled_ids = None
+        self.modified = True
+        for callback in list(self._update_callback):
+            callback(i, new_label)
+
+    def on_update(self, callback):
+        """Register ``callback(entry_id, new_label)``, called after every ``update``."""
+        if callback not in self._update_callback:
+            self._update_callback.append(callback)
+
+    # -- views -----------------------------------------------------------
+    def format_sklearn(self):
+        """``(X_labeled, y_labeled)`` as arrays for scikit-learn."""
+        X, y = self.get_labeled_entries()
+        return X, np.array(y)
+
+    def get_entries(self):
+        """``(X, y)`` of all rows; y is an object array holding None (read-only views)."""
+        if sp.issparse(self._X):
+            X = self._X
+        else:
+            X = self._X.view()
+            X.flags.writeable = False
+        y = self._y.view()
+        y.flags.writeable = False
+        return X, y
+
+    def get_labeled_entries(self):
+        """``(X_labeled, list of labels)``."""
+        return self._X[self._labeled], self._y[self._labeled].tolist()
+
+    def get_unlabeled_ids(self):
+        """Entry ids of the unlabeled rows, ascending (cached; read-only)."""
+        if self._unlabeled_ids is None:
+            ids = np.flatnonzero(~self._labeled)
+            ids.flags.writeable = False
+            self._unlabeled_ids = ids
+        return self._unlabeled_ids
+
+    def get_unlabeled_entries(self):
+        """``(entry_ids ndarray, X_unlabeled)``."""
+        ids = self.get_unlabeled_ids()
+        return ids.copy(), self._X[ids]
+
+    def labeled_uniform_sample(self, sample_size, replace=True):
+        """A new Dataset of ``sample_size`` labeled rows drawn uniformly (numpy's global RNG)."""
+        labeled = np.flatnonzero(self._labeled)
+        if labeled.size == 0:
+            raise ValueError("the dataset has no labeled entries to sample from")
+        idx = np.random.choice(labeled, size=sample_size, replace=replace)
+        return Dataset(self._X[idx], self._y[idx])
+
+
+def import_libsvm_sparse(filename):
+    """Read a file in libsvm format into a (dense) Dataset."""
+    from sklearn.datasets import load_svmlight_file
+    X, y = load_svmlight_file(filename)
+    return Dataset(X.toarray(), y)
+
+
+def import_scipy_mat(filename):
+    """Read ``X`` and ``y`` of a MATLAB file into a Dataset, rows shuffled (numpy's global RNG)."""
+    from scipy.io import loadmat
+    data = loadmat(filename)
+    X, y = data["X"], np.asarray(data["y"]).reshape(-1)
+    order = np.arange(X.shape[0])
+    np.random.shuffle(order)
+    return Dataset(X[order], y[order])

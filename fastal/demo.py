@@ -1,0 +1,68 @@
+"""A short active learning loop on scikit-learn's digits: ``python -m fastal.demo``.
+
+Ten labeled digits to start; each round uncertainty sampling (smallest
+margin) asks for 20 more labels from an ideal oracle, and the test accuracy
+is printed next to random sampling's.
+"""
+import argparse
+import time
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from fastal.base.dataset import Dataset
+from fastal.labelers import IdealLabeler
+from fastal.models import LogisticRegression
+from fastal.query_strategies import RandomSampling, UncertaintySampling
+
+
+def run(rounds=10, batch=20, seed=0, out=print):
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=seed,
+                                                        stratify=y)
+    start = np.random.RandomState(seed).choice(len(y_train), 10, replace=False)
+    partial = [y_train[i] if i in set(start) else None for i in range(len(y_train))]
+    oracle = IdealLabeler(Dataset(X_train, y_train))
+    test = Dataset(X_test, y_test)
+    pools, models, strategies = {}, {}, {}
+    for name in ("margin", "random"):
+        pools[name] = Dataset(X_train, partial)
+        models[name] = LogisticRegression(max_iter=2000)
+        if name == "margin":
+            strategies[name] = UncertaintySampling(pools[name], model=models[name], method="sm")
+        else:
+            strategies[name] = RandomSampling(pools[name], random_state=seed)
+    out(f"{'round':>5} {'labels':>6} {'margin acc':>10} {'random acc':>10} {'query s':>8}")
+    history = []
+    for r in range(rounds + 1):
+        accs = {}
+        for name in ("margin", "random"):
+            models[name].train(pools[name])
+            accs[name] = models[name].score(test)
+        t0 = time.perf_counter()
+        if r < rounds:
+            for name in ("margin", "random"):
+                for entry_id in strategies[name].make_query(n_instances=batch):
+                    pools[name].update(entry_id, oracle.label(X_train[entry_id]))
+        elapsed = time.perf_counter() - t0
+        labels = pools["margin"].len_labeled() - (batch if r < rounds else 0)
+        out(f"{r:>5} {labels:>6} {accs['margin']:>10.3f} {accs['random']:>10.3f} {elapsed:>8.3f}")
+        history.append((labels, accs["margin"], accs["random"]))
+    return history
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.batch < 1:
+        parser.error("--rounds and --batch must be positive")
+    run(args.rounds, args.batch, args.seed)
+
+
+if __name__ == "__main__":
+    main()
