@@ -63,7 +63,7 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
     >>> import numpy as np
     >>> from fastal.kernels import pairwise_density
     >>> pairwise_density(np.array([[0.0], [1.0], [3.0]]))
-    array([0.58333333, 0.61111111, 0.5       ])
+    array([0.58333333, 0.61111111, 0.52777778])
     """
     X = check_matrix(X, "X")
     metric = check_metric(metric)
@@ -167,7 +167,7 @@ def graph_density_select(density, graph, batch_size, exclude=None):
     >>> X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1]])
     >>> density, graph = knn_density(X, n_neighbors=2)
     >>> graph_density_select(density, graph, 2).tolist()
-    [1, 4]
+    [1, 3]
     """
     if not sp.issparse(graph):
         raise TypeError("graph must be a scipy.sparse matrix (as returned by knn_density)")

@@ -58,10 +58,10 @@ def test_missing_extension_is_an_error_only_when_compiled_is_requested(monkeypat
             pass
 
 
-def test_env_compiled_imports_cleanly_in_a_fresh_interpreter():
+def test_env_compiled_imports_cleanly_in_a_fresh_interpreter(tmp_path):
     env = dict(os.environ, FASTAL_BACKEND="compiled")
     out = subprocess.run([sys.executable, "-c", "import fastal; print(fastal.get_backend())"],
-                         env=env, capture_output=True, text=True, check=True)
+                         env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "compiled"
 
 

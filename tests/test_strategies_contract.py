@@ -142,7 +142,7 @@ def test_rank_with_ties_rules():
     assert sorted(rank_with_ties(scores, 5, "isclose", np.random.RandomState(0)).tolist()) == [0, 1, 2, 3, 4]
 
 
-def test_compat_install_runs_libact_imports():
+def test_compat_install_runs_libact_imports(tmp_path):
     import subprocess
     import sys
     code = ("import fastal.compat; fastal.compat.install()\n"
@@ -154,5 +154,6 @@ def test_compat_install_runs_libact_imports():
             "assert q.UncertaintySampling is UncertaintySampling\n"
             "ds = Dataset([[0.0], [1.0], [0.5]], [0, 1, None])\n"
             "print(UncertaintySampling(ds, model=LogisticRegression()).make_query())\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp_path)
     assert out.stdout.strip() == "2"

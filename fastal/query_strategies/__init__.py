@@ -1,8 +1,14 @@
-"""Query strategies with libact's names and constructor arguments."""
+"""Query strategies with libact's names and constructor arguments, and a few more."""
+from fastal.query_strategies.coreset import CoreSet
+from fastal.query_strategies.density_weighted_meta import DensityWeightedMeta
 from fastal.query_strategies.epsilon_uncertainty_sampling import EpsilonUncertaintySampling
+from fastal.query_strategies.graph_density import GraphDensity
+from fastal.query_strategies.information_density import InformationDensity
 from fastal.query_strategies.query_by_committee import QueryByCommittee
 from fastal.query_strategies.random_sampling import RandomSampling
+from fastal.query_strategies.ranked_batch import RankedBatch
 from fastal.query_strategies.uncertainty_sampling import UncertaintySampling
 
 __all__ = ["UncertaintySampling", "RandomSampling", "QueryByCommittee",
-           "EpsilonUncertaintySampling"]
+           "EpsilonUncertaintySampling", "InformationDensity", "CoreSet", "DensityWeightedMeta",
+           "RankedBatch", "GraphDensity"]

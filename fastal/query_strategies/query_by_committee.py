@@ -63,7 +63,7 @@ class QueryByCommittee(ScoredQueryStrategy):
     >>> ds = Dataset(X, [0, 0, None, 1, 1])
     >>> qs = QueryByCommittee(ds, models=[LogisticRegression(C=1.0), LogisticRegression(C=0.01)],
     ...                       random_state=0)
-    >>> qs.make_query()
+    >>> int(qs.make_query())
     2
     """
 

@@ -32,7 +32,7 @@ class UncertaintySampling(ScoredQueryStrategy):
     >>> from fastal.models import LogisticRegression
     >>> from fastal.query_strategies import UncertaintySampling
     >>> ds = Dataset(np.array([[0.0], [0.4], [0.6], [1.0], [0.5]]), [0, None, None, 1, None])
-    >>> UncertaintySampling(ds, model=LogisticRegression()).make_query()
+    >>> int(UncertaintySampling(ds, model=LogisticRegression()).make_query())
     4
     """
 

@@ -1,0 +1,75 @@
+"""Density-weighted meta strategy: a base strategy's scores times cluster similarity."""
+import numpy as np
+from sklearn.cluster import KMeans
+
+from fastal.base.interfaces import QueryStrategy
+from fastal.query_strategies._selection import ScoredQueryStrategy
+from fastal.utils import seed_random_state
+
+__all__ = ["DensityWeightedMeta"]
+
+
+def _cosine_to_centre(X, centres, assignment):
+    """Cosine similarity of every row to its own cluster centre (zero rows give 0)."""
+    X = np.asarray(X, dtype=np.float64)
+    C = np.asarray(centres, dtype=np.float64)[assignment]
+    nx = np.linalg.norm(X, axis=1)
+    nc = np.linalg.norm(C, axis=1)
+    denom = nx * nc
+    dots = np.einsum("ij,ij->i", X, C)
+    return np.divide(dots, denom, out=np.zeros_like(dots), where=denom > 0)
+
+
+class DensityWeightedMeta(ScoredQueryStrategy):
+    """libact's ``DensityWeightedMeta``: score = base score * sim(x, centre(x)) ** beta.
+
+    The clustering is fitted on all rows at every query and each unlabeled row
+    is compared with the centre of its cluster.  The default similarity (cosine)
+    is computed for all rows at once; a custom ``similarity_metric`` (a
+    scikit-learn pairwise function) is called once on (pool, centres) instead
+    of once per row.  Ties: scores equal to the maximum, broken with
+    ``random_state_.choice`` (as libact).
+
+    Parameters
+    ----------
+    base_query_strategy : QueryStrategy with ``_get_scores`` on the same dataset
+    similarity_metric : callable(X, Y) -> (n, m) similarities, default cosine
+    clustering_method : estimator with fit / predict / cluster_centers_,
+        default ``KMeans(n_clusters=5, random_state=random_state_)``
+    beta : float, default 1.0
+    random_state : None, int or RandomState
+    """
+
+    _tie = "exact"
+
+    def __init__(self, dataset, base_query_strategy, similarity_metric=None,
+                 clustering_method=None, beta=1.0, random_state=None):
+        super().__init__(dataset=dataset)
+        if not isinstance(base_query_strategy, QueryStrategy):
+            raise TypeError("'base_query_strategy' has to be an instance of 'QueryStrategy'")
+        if base_query_strategy.dataset is not self.dataset:
+            raise ValueError("base_query_strategy should share the same dataset instance "
+                             "with DensityWeightedMeta")
+        self.base_query_strategy = base_query_strategy
+        self.beta = beta
+        self.random_state_ = seed_random_state(random_state)
+        self.clustering_method = clustering_method if clustering_method is not None else \
+            KMeans(n_clusters=5, random_state=self.random_state_)
+        self.similarity_metric = similarity_metric
+
+    def _get_scores(self):
+        entry_ids, base_scores = self.base_query_strategy._get_scores()
+        entry_ids = np.asarray(entry_ids)
+        if len(entry_ids) == 0:
+            return entry_ids, np.zeros(0)
+        X, _ = self.dataset.get_entries()
+        X_pool = X[entry_ids]
+        self.clustering_method.fit(X)
+        assignment = self.clustering_method.predict(X_pool)
+        centres = self.clustering_method.cluster_centers_
+        if self.similarity_metric is None:
+            similarity = _cosine_to_centre(X_pool, centres, assignment)
+        else:
+            similarity = np.asarray(self.similarity_metric(X_pool, centres))[
+                np.arange(len(entry_ids)), assignment]
+        return entry_ids, np.asarray(base_scores, dtype=np.float64) * similarity ** self.beta
