@@ -21,12 +21,3 @@ def backend(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261124)
-
-
-def both_backends(fn):
-    """Call fn() under each backend and return {backend: result}."""
-    out = {}
-    for name in BACKENDS:
-        with fastal.use_backend(name):
-            out[name] = fn()
-    return out

@@ -30,6 +30,15 @@ FACTORIES = {
         ds, models=[proba_model() for _ in range(3)], random_state=42),
     "qbc_kl": lambda ds: qs_mod.QueryByCommittee(
         ds, models=[proba_model() for _ in range(3)], disagreement="kl_divergence", random_state=42),
+    "information_density": lambda ds: qs_mod.InformationDensity(ds, model=proba_model(), random_state=42),
+    "information_density_lc_cos": lambda ds: qs_mod.InformationDensity(
+        ds, model=proba_model(), method="lc", metric="cosine", random_state=42),
+    "coreset": lambda ds: qs_mod.CoreSet(ds, random_state=42),
+    "coreset_manhattan": lambda ds: qs_mod.CoreSet(ds, metric="cityblock", random_state=42),
+    "density_weighted_meta": lambda ds: qs_mod.DensityWeightedMeta(
+        ds, qs_mod.UncertaintySampling(ds, model=proba_model()), random_state=42),
+    "ranked_batch": lambda ds: qs_mod.RankedBatch(ds, proba_model()),
+    "graph_density": lambda ds: qs_mod.GraphDensity(ds, n_neighbors=5),
     "epsilon_us": lambda ds: qs_mod.EpsilonUncertaintySampling(ds, model=proba_model(), epsilon=0.2,
                                                                random_state=42),
 }

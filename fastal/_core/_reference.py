@@ -19,7 +19,7 @@ Conventions shared by both backends
 import numpy as np
 from scipy.spatial.distance import cdist
 
-BLOCK = 512
+BLOCK = 256
 _SCIPY_NAMES = {"euclidean": "euclidean", "manhattan": "cityblock"}
 
 

@@ -1,0 +1,336 @@
+"""Kernels: compiled == NumPy twin on many shapes, peers' formulas, bad input, memory.
+
+Tolerances (documented): float64 results agree to rtol 1e-9 (atol 1e-12);
+float32 inputs give float32 results, compared at rtol 1e-5.  Selected indices
+(k-NN neighbours, max-min picks, graph picks) must be identical.
+"""
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.spatial.distance import cdist
+from sklearn.metrics.pairwise import cosine_similarity, pairwise_distances
+from sklearn.neighbors import kneighbors_graph
+
+import fastal
+from fastal import kernels as K
+
+
+METRICS = ["euclidean", "manhattan", "cosine"]
+
+
+def both_backends(fn):
+    """Call fn() under each backend and return {backend: result}."""
+    out = {}
+    for name in ("compiled", "python"):
+        with fastal.use_backend(name):
+            out[name] = fn()
+    return out
+
+
+SCIPY = {"euclidean": "euclidean", "manhattan": "cityblock", "cosine": "cosine"}
+
+
+def tol(dtype):
+    return dict(rtol=1e-9, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+
+
+@st.composite
+def matrices(draw, min_rows=1, max_rows=40, max_cols=40):
+    """Small-integer grids (duplicates, zero distances, constant columns), either dtype/order."""
+    n = draw(st.integers(min_rows, max_rows))
+    d = draw(st.sampled_from([1, 2, 3, 5, 17, max_cols]))
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-3, 4, size=(n, d)).astype(dtype)
+    if draw(st.booleans()) and n > 1:
+        X[rng.integers(n)] = X[0]                      # a duplicated row
+    if draw(st.booleans()):
+        X[:, 0] = 2                                    # a constant column
+    if draw(st.booleans()):
+        X = np.asfortranarray(X)
+    return X
+
+
+PROPERTY = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@PROPERTY
+@given(X=matrices(), metric=st.sampled_from(METRICS), include_self=st.booleans())
+def test_pairwise_density_backends_agree(X, metric, include_self):
+    out = both_backends(lambda: K.pairwise_density(X, metric=metric, include_self=include_self))
+    assert out["compiled"].dtype == X.dtype == out["python"].dtype
+    np.testing.assert_allclose(out["compiled"], out["python"], **tol(X.dtype))
+
+
+@PROPERTY
+@given(X=matrices(), R=matrices(), metric=st.sampled_from(METRICS), beta=st.sampled_from([1.0, 2.0]))
+def test_pairwise_density_reference_backends_agree(X, R, metric, beta):
+    R = R[:, :1].repeat(X.shape[1], axis=1).astype(X.dtype) + R[:, -1:].astype(X.dtype)
+    out = both_backends(lambda: K.pairwise_density(X, R, metric=metric, beta=beta))
+    np.testing.assert_allclose(out["compiled"], out["python"], **tol(X.dtype))
+
+
+@PROPERTY
+@given(X=matrices(), include_self=st.booleans())
+def test_cosine_similarity_backends_agree(X, include_self):
+    out = both_backends(lambda: K.pairwise_density(X, similarity="cosine", include_self=include_self))
+    np.testing.assert_allclose(out["compiled"], out["python"], rtol=1e-5 if X.dtype == np.float32 else 1e-9,
+                               atol=1e-6 if X.dtype == np.float32 else 1e-10)
+
+
+@PROPERTY
+@given(X=matrices(min_rows=2), metric=st.sampled_from(["euclidean", "manhattan"]), data=st.data())
+def test_knn_backends_agree(X, metric, data):
+    k = data.draw(st.integers(1, X.shape[0] - 1))
+    out = both_backends(lambda: K.knn_density(X, k, metric=metric))
+    np.testing.assert_allclose(out["compiled"][0], out["python"][0], **tol(X.dtype))
+    g1, g2 = out["compiled"][1], out["python"][1]
+    assert (g1 != g2).nnz == 0 or np.allclose(g1.toarray(), g2.toarray(), **tol(X.dtype))
+    assert (g1.indices == g2.indices).all() and (g1.indptr == g2.indptr).all()
+
+
+@PROPERTY
+@given(X=matrices(min_rows=2), data=st.data())
+def test_max_min_select_backends_agree(X, data):
+    n = X.shape[0]
+    n_lab = data.draw(st.integers(0, n - 1))
+    batch = data.draw(st.integers(1, n - n_lab))
+    metric = data.draw(st.sampled_from(["euclidean", "manhattan"]))
+    use_scores = data.draw(st.booleans())
+    scores = np.linspace(0, 1, n - n_lab) ** 2 if use_scores else None
+    pool, labeled = X[n_lab:], X[:n_lab]
+    out = both_backends(lambda: K.max_min_select(pool, labeled, batch, scores=scores, metric=metric))
+    assert out["compiled"].tolist() == out["python"].tolist()
+    assert len(set(out["compiled"].tolist())) == batch
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("metric", METRICS)
+def test_multi_block_inputs_agree(rng, dtype, metric):
+    """Sizes that span several tiles of every compiled path (GEMM 1024, direct 256)."""
+    X = rng.normal(size=(2300, 20)).astype(dtype)
+    X[5] = X[1000]                                       # duplicates across tiles
+    out = both_backends(lambda: K.pairwise_density(X, metric=metric, include_self=False))
+    np.testing.assert_allclose(out["compiled"], out["python"], **tol(dtype))
+    md = both_backends(lambda: K.min_distance(X[:1500], X[1500:], metric=metric))
+    np.testing.assert_allclose(md["compiled"], md["python"], rtol=1e-12, atol=1e-12)
+    u = rng.random(1500)
+    picks = both_backends(lambda: K.max_min_select(X[:1500], X[1500:], 60, scores=u, metric=metric))
+    assert picks["compiled"].tolist() == picks["python"].tolist()
+    picks = both_backends(lambda: K.max_min_select(X[:600], None, 20, metric=metric))
+    assert picks["compiled"].tolist() == picks["python"].tolist()
+    if metric != "cosine":
+        knn = both_backends(lambda: K.knn_density(X[:900], 10, metric=metric))
+        assert (knn["compiled"][1].indices == knn["python"][1].indices).all()
+
+
+# --- the twins reproduce the peers' definitions (computed inline, <= 200 rows) -------------
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_libact_information_density_formula(backend, rng, metric):
+    X = rng.normal(size=(150, 6))
+    D = cdist(X, X, SCIPY[metric])
+    S = 1.0 / (1.0 + D)
+    np.fill_diagonal(S, 0.0)
+    expected = S.sum(axis=1) / (len(X) - 1)
+    np.testing.assert_allclose(K.pairwise_density(X, metric=metric, include_self=False), expected,
+                               rtol=1e-9)
+    assert K.pairwise_density(X[:1], include_self=False).tolist() == [1.0]
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_modal_information_density_formula(backend, rng, metric):
+    X = rng.normal(size=(180, 4))
+    expected = (1.0 / (1.0 + pairwise_distances(X, X, metric=metric))).mean(axis=1)
+    np.testing.assert_allclose(K.pairwise_density(X, metric=metric), expected, rtol=1e-9)
+
+
+def test_cosine_similarity_density_formula(backend, rng):
+    X = np.abs(rng.normal(size=(120, 5)))
+    X[3] = 0.0
+    expected = cosine_similarity(X).mean(axis=1) ** 2
+    np.testing.assert_allclose(K.pairwise_density(X, similarity="cosine", beta=2.0), expected,
+                               rtol=1e-9, atol=1e-12)
+
+
+def alipy_graph_density(X, metric="manhattan"):
+    """alipy QueryInstanceGraphDensity's construction, restated with scikit-learn."""
+    connect = kneighbors_graph(X, 10, p=1).tolil()
+    gamma = 1.0 / X.shape[1]
+    rows, cols = connect.nonzero()
+    for i, j in zip(rows, cols):
+        w = np.exp(-pairwise_distances(X[[i]], X[[j]], metric=metric)[0, 0] * gamma)
+        connect[i, j] = w
+        connect[j, i] = w
+    connect = connect.tocsr()
+    density = np.array([connect[i].sum() / (connect[i] > 0).sum() for i in range(X.shape[0])])
+    return density, connect
+
+
+def alipy_select(density, connect, labeled, batch_size):
+    density = density.copy()
+    density[labeled] = density.min() - 1
+    picked = []
+    while len(picked) < batch_size:
+        s = int(np.argmax(density))
+        picked.append(s)
+        nbrs = (connect[s, :] > 0).nonzero()[1]
+        density[nbrs] = density[nbrs] - density[s]
+        density[labeled] = density.min() - 1
+        density[picked] = density.min() - 1
+    return picked
+
+
+def test_alipy_graph_density_formula(backend, rng):
+    X = rng.normal(size=(160, 5))
+    expected_density, connect = alipy_graph_density(X)
+    density, graph = K.knn_density(X)
+    np.testing.assert_allclose(density, expected_density, rtol=1e-9)
+    np.testing.assert_allclose(graph.toarray(), connect.toarray(), rtol=1e-9)
+    labeled = [0, 5, 17]
+    assert K.graph_density_select(density, graph, 12, exclude=labeled).tolist() == \
+        alipy_select(expected_density, connect, labeled, 12)
+
+
+def modal_ranked_batch(pool, labeled, uncertainty, n_instances):
+    """modAL's ranked_batch restated (pairwise_distances_argmin_min per pick)."""
+    from sklearn.metrics.pairwise import pairwise_distances_argmin_min
+    mask = np.ones(len(pool), bool)
+    ranking = []
+    for _ in range(n_instances):
+        alpha = mask.sum() / (mask.sum() + len(labeled))
+        _, dist = pairwise_distances_argmin_min(pool[mask], labeled)
+        scores = alpha * (1 - 1 / (1 + dist)) + (1 - alpha) * uncertainty[mask]
+        best = np.flatnonzero(mask)[np.argmax(scores)]
+        mask[best] = False
+        labeled = np.vstack([labeled, pool[best]])
+        ranking.append(int(best))
+    return ranking
+
+
+def test_modal_ranked_batch_formula(backend, rng):
+    pool = rng.normal(size=(200, 6))
+    labeled = rng.normal(size=(15, 6))
+    u = rng.random(200)
+    assert K.max_min_select(pool, labeled, 25, scores=u).tolist() == \
+        modal_ranked_batch(pool, labeled, u, 25)
+
+
+def test_modal_cold_start(backend, rng):
+    pool = rng.normal(size=(120, 4))
+    u = rng.random(120)
+    cold = int(np.argmin(pairwise_distances(pool).mean(axis=0)))
+    picks = K.max_min_select(pool, None, 10, scores=u)
+    assert picks[0] == cold
+    # afterwards the cold row counts as labeled and, as in modAL, still in |U'|
+    mask = np.ones(120, bool)
+    labeled = pool[[cold]]
+    expected = [cold]
+    from sklearn.metrics.pairwise import pairwise_distances_argmin_min
+    for _ in range(9):
+        alpha = mask.sum() / (mask.sum() + len(labeled))
+        _, dist = pairwise_distances_argmin_min(pool, labeled)
+        scores = alpha * (1 - 1 / (1 + dist)) + (1 - alpha) * u
+        scores[~mask] = -np.inf
+        scores[expected] = -np.inf
+        best = int(np.argmax(scores))
+        mask[best] = False
+        labeled = np.vstack([labeled, pool[best]])
+        expected.append(best)
+    assert picks.tolist() == expected
+
+
+def test_kcenter_formula(backend, rng):
+    pool = rng.normal(size=(150, 3))
+    labeled = rng.normal(size=(4, 3))
+    expected = []
+    lab = labeled
+    for _ in range(20):
+        md = cdist(pool, lab).min(axis=1)
+        md[expected] = -1
+        best = int(np.argmax(md))
+        expected.append(best)
+        lab = np.vstack([lab, pool[best]])
+    assert K.max_min_select(pool, labeled, 20).tolist() == expected
+
+
+# --- bad input --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda X: K.pairwise_density(X),
+    lambda X: K.knn_density(X, 2),
+    lambda X: K.max_min_select(X, X[:1], 1),
+    lambda X: K.min_distance(X, X[:1]),
+])
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_input(call, value, word):
+    X = np.ones((5, 3))
+    X[2, 1] = value
+    with pytest.raises(ValueError, match=word):
+        call(X)
+
+
+def test_shape_and_argument_errors():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match="features"):
+        K.max_min_select(X, np.ones((2, 4)), 2)
+    with pytest.raises(ValueError, match="features"):
+        K.pairwise_density(X, np.ones((2, 4)))
+    with pytest.raises(ValueError, match="batch_size"):
+        K.max_min_select(X, X[:2], 0)
+    with pytest.raises(ValueError, match="batch_size"):
+        K.max_min_select(X, X[:2], 11)
+    with pytest.raises(TypeError, match="batch_size"):
+        K.max_min_select(X, X[:2], 2.5)
+    with pytest.raises(ValueError, match="unknown metric 'minkowski'"):
+        K.pairwise_density(X, metric="minkowski")
+    with pytest.raises(ValueError, match="similarity"):
+        K.pairwise_density(X, similarity="rbf")
+    with pytest.raises(ValueError, match="n_neighbors"):
+        K.knn_density(X, 10)
+    with pytest.raises(ValueError, match="gamma"):
+        K.knn_density(X, 3, gamma=-1.0)
+    with pytest.raises(ValueError, match="scores"):
+        K.max_min_select(X, X[:2], 2, scores=np.ones(9))
+    with pytest.raises(ValueError, match="2-D"):
+        K.pairwise_density(np.ones(5))
+    with pytest.raises(ValueError, match="at least 1 row"):
+        K.pairwise_density(np.ones((0, 3)))
+    with pytest.raises(TypeError, match="sparse"):
+        K.pairwise_density(sp.csr_matrix(X))
+    with pytest.raises(ValueError, match="include_self"):
+        K.pairwise_density(X, X, include_self=False)
+    density, graph = K.knn_density(X, 3)
+    with pytest.raises(ValueError, match="batch_size"):
+        K.graph_density_select(density, graph, 9, exclude=[0, 1])
+    with pytest.raises(ValueError, match="exclude"):
+        K.graph_density_select(density, graph, 1, exclude=[10])
+    with pytest.raises(TypeError, match="sparse"):
+        K.graph_density_select(density, graph.toarray(), 1)
+
+
+def test_int_input_becomes_float64_and_dtype_is_kept():
+    X = np.arange(12).reshape(6, 2)
+    assert K.pairwise_density(X).dtype == np.float64
+    assert K.pairwise_density(X.astype(np.float32)).dtype == np.float32
+    assert K.knn_density(X.astype(np.float32), 2)[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["compiled", "python"])
+def test_memory_stays_below_n_squared(name):
+    """n = 4000: an n x n float64 matrix is 128 MB; the kernels stay far below."""
+    X = np.random.default_rng(1).normal(size=(4000, 20))
+    with fastal.use_backend(name):
+        tracemalloc.start()
+        K.pairwise_density(X, include_self=False)
+        K.max_min_select(X[:3000], X[3000:], 50, scores=np.ones(3000))
+        K.min_distance(X, X[:1000])
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 48e6, f"peak traced memory {peak / 1e6:.1f} MB"
