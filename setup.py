@@ -42,7 +42,7 @@ def _compiler_accepts_openmp():
 def extensions():
     openmp = _compiler_accepts_openmp()
     print(f"fastal build: OpenMP {'enabled' if openmp else 'disabled'}", file=sys.stderr)
-    compile_args = ["-O3", "-fno-math-errno"]
+    compile_args = ["-O3", "-fno-math-errno", "-ffp-contract=off", "-Wno-psabi"]
     link_args = []
     if openmp:
         compile_args.append("-fopenmp")
@@ -51,7 +51,7 @@ def extensions():
         Extension(
             f"fastal._core.{name}",
             [f"fastal/_core/{name}.pyx"],
-            include_dirs=[np.get_include()],
+            include_dirs=[np.get_include(), "fastal/_core"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=compile_args,
             extra_link_args=link_args,

@@ -85,38 +85,28 @@ cdef inline void pack_transposed(const floating[:, :] B, Py_ssize_t j0, Py_ssize
             RT[k * bj + c] = <double>B[j0 + c, k]
 
 
+cdef extern from "_simd.h" nogil:
+    void fastal_block_raw(const double* x, const double* RT, Py_ssize_t d, Py_ssize_t bj,
+                          int metric, double* out)
+
+
+cdef inline void pack_row(const floating[:, :] A, Py_ssize_t i, double* out) noexcept nogil:
+    """out[k] = A[i, k] as double."""
+    cdef Py_ssize_t k
+    for k in range(A.shape[1]):
+        out[k] = <double>A[i, k]
+
+
 cdef inline void raw_row_vs_block(const floating[:, :] A, Py_ssize_t i, const double* RT,
-                                  Py_ssize_t bj, int metric, double* buf) noexcept nogil:
+                                  Py_ssize_t bj, int metric, double* buf, double* xrow) noexcept nogil:
     """buf[c] = raw_pair(A[i], block row c), summed over features in order.
 
-    The loop over c is innermost so that it vectorises without reassociating
-    any sum: each buf[c] is accumulated feature by feature, exactly as
-    raw_pair does for one pair.
+    xrow is scratch space for the row (n_features doubles).  The sums run over
+    the features in order for every c, exactly as raw_pair does for one pair;
+    the vectorisation (fastal_block_raw) is across c.
     """
-    cdef Py_ssize_t c, k, d = A.shape[1]
-    cdef double xv, t
-    cdef const double* rt
-    for c in range(bj):
-        buf[c] = 0.0
-    if metric == EUCLIDEAN:
-        for k in range(d):
-            xv = <double>A[i, k]
-            rt = RT + k * bj
-            for c in range(bj):
-                t = xv - rt[c]
-                buf[c] = buf[c] + t * t
-    elif metric == MANHATTAN:
-        for k in range(d):
-            xv = <double>A[i, k]
-            rt = RT + k * bj
-            for c in range(bj):
-                buf[c] = buf[c] + fabs(xv - rt[c])
-    else:
-        for k in range(d):
-            xv = <double>A[i, k]
-            rt = RT + k * bj
-            for c in range(bj):
-                buf[c] = buf[c] + xv * rt[c]
+    pack_row(A, i, xrow)
+    fastal_block_raw(xrow, RT, A.shape[1], bj, metric, buf)
 
 
 cdef inline void pack_rows(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,

@@ -51,16 +51,20 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
 cdef void _sums_direct(const floating[:, :] X, const floating[:, :] R, bint self_ref,
                        int metric, int transform, bint include_self, int n_threads,
                        double[::1] acc) noexcept:
-    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
-    cdef Py_ssize_t jb_blk, jb, bj, i, c, j
+    """Tiles of direct distances; with self_ref only tiles jb >= ib, each
+    off-diagonal tile adding to the sums of its rows and of its columns."""
+    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1], B = DIRECT_BLOCK
+    cdef Py_ssize_t nbi = (n + B - 1) // B, nbj = (m + B - 1) // B
+    cdef Py_ssize_t ib_blk, jb_blk, ib, jb, bi, bj, r, c, i, j
     cdef double s, v, self_value = _transform(0.0, transform) if include_self else 0.0
-    cdef double* RT = <double*> malloc(d * DIRECT_BLOCK * sizeof(double))
-    cdef double* bufs = <double*> malloc(n_threads * DIRECT_BLOCK * sizeof(double))
-    cdef double* rnorm = <double*> malloc(DIRECT_BLOCK * sizeof(double))
-    cdef double* buf
+    cdef double* row
+    cdef double* RT = <double*> malloc(d * B * sizeof(double))
+    cdef double* D = <double*> malloc(B * B * sizeof(double))
+    cdef double* xrows = <double*> malloc(n_threads * d * sizeof(double))
+    cdef double* rnorm = <double*> malloc(B * sizeof(double))
     cdef double[::1] xnorm
-    if RT == NULL or bufs == NULL or rnorm == NULL:
-        free(RT); free(bufs); free(rnorm)
+    if RT == NULL or D == NULL or xrows == NULL or rnorm == NULL:
+        free(RT); free(D); free(xrows); free(rnorm)
         raise MemoryError()
     xnorm_arr = np.zeros(n if metric == COSINE else 1, dtype=np.float64)
     xnorm = xnorm_arr
@@ -69,29 +73,39 @@ cdef void _sums_direct(const floating[:, :] X, const floating[:, :] R, bint self
             if metric == COSINE:
                 for i in prange(n, num_threads=n_threads, schedule="static"):
                     xnorm[i] = row_norm(X, i)
-            for jb_blk in range((m + DIRECT_BLOCK - 1) // DIRECT_BLOCK):
-                jb = jb_blk * DIRECT_BLOCK
-                bj = min(DIRECT_BLOCK, m - jb)
-                pack_transposed(R, jb, bj, RT)
-                if metric == COSINE:
-                    for c in range(bj):
-                        rnorm[c] = row_norm(R, jb + c)
-                for i in prange(n, num_threads=n_threads, schedule="static"):
-                    buf = bufs + threadid() * DIRECT_BLOCK
-                    raw_row_vs_block(X, i, RT, bj, metric, buf)
-                    s = 0.0
-                    for c in range(bj):
-                        j = jb + c
-                        if self_ref and j == i:
-                            v = self_value
-                        elif metric == COSINE:
-                            v = _transform(finish_distance(buf[c], COSINE, xnorm[i], rnorm[c]), transform)
-                        else:
-                            v = _transform(finish_distance(buf[c], metric, 0.0, 0.0), transform)
-                        s = s + v
-                    acc[i] += s
+            for ib_blk in range(nbi):
+                ib = ib_blk * B
+                bi = min(B, n - ib)
+                for jb_blk in range(ib_blk if self_ref else 0, nbj):
+                    jb = jb_blk * B
+                    bj = min(B, m - jb)
+                    pack_transposed(R, jb, bj, RT)
+                    if metric == COSINE:
+                        for c in range(bj):
+                            rnorm[c] = row_norm(R, jb + c)
+                    for r in prange(bi, num_threads=n_threads, schedule="static"):
+                        i = ib + r
+                        row = D + r * B
+                        raw_row_vs_block(X, i, RT, bj, metric, row, xrows + threadid() * d)
+                        s = 0.0
+                        for c in range(bj):
+                            if self_ref and jb + c == i:
+                                v = self_value
+                            elif metric == COSINE:
+                                v = _transform(finish_distance(row[c], COSINE, xnorm[i], rnorm[c]), transform)
+                            else:
+                                v = _transform(finish_distance(row[c], metric, 0.0, 0.0), transform)
+                            row[c] = v
+                            s = s + v
+                        acc[i] += s
+                    if self_ref and jb_blk != ib_blk:
+                        for c in prange(bj, num_threads=n_threads, schedule="static"):
+                            s = 0.0
+                            for r in range(bi):
+                                s = s + D[r * B + c]
+                            acc[jb + c] += s
     finally:
-        free(RT); free(bufs); free(rnorm)
+        free(RT); free(D); free(xrows); free(rnorm)
 
 
 cdef void _sums_gemm(const floating[:, :] X, const floating[:, :] R, bint self_ref,

@@ -62,52 +62,64 @@ cdef inline void _sort_row(double* hd, long long* hi, Py_ssize_t k) noexcept nog
 
 
 def _knn(const floating[:, :] X, Py_ssize_t k, int metric, int n_threads):
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    cdef Py_ssize_t jb_blk, jb, bj, i, c, j
+    """Tiles (ib, jb >= ib) of the distance matrix; each tile feeds the heaps of
+    its rows, then (off the diagonal) the heaps of its columns.  Every heap
+    receives its candidates in increasing index order, so with a strict
+    comparison equal distances keep the smaller index."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], B = BLOCK
+    cdef Py_ssize_t nb = (n + B - 1) // B
+    cdef Py_ssize_t ib_blk, jb_blk, ib, jb, bi, bj, r, c, i, j
     cdef double v
-    cdef double* buf
+    cdef double* row
     dist_arr = np.full((n, k), INFINITY, dtype=np.float64)
     ind_arr = np.full((n, k), -1, dtype=np.int64)
     cdef double[:, ::1] hd = dist_arr
     cdef long long[:, ::1] hi = ind_arr
     norm_arr = np.zeros(n if metric == COSINE else 1, dtype=np.float64)
     cdef double[::1] xnorm = norm_arr
-    cdef double* RT = <double*> malloc(d * BLOCK * sizeof(double))
-    cdef double* bufs = <double*> malloc(n_threads * BLOCK * sizeof(double))
-    if RT == NULL or bufs == NULL:
-        free(RT); free(bufs)
+    cdef double* RT = <double*> malloc(d * B * sizeof(double))
+    cdef double* D = <double*> malloc(B * B * sizeof(double))
+    cdef double* xrows = <double*> malloc(n_threads * d * sizeof(double))
+    if RT == NULL or D == NULL or xrows == NULL:
+        free(RT); free(D); free(xrows)
         raise MemoryError()
     try:
         with nogil:
             if metric == COSINE:
                 for i in prange(n, num_threads=n_threads, schedule="static"):
                     xnorm[i] = row_norm(X, i)
-            for jb_blk in range((n + BLOCK - 1) // BLOCK):
-                jb = jb_blk * BLOCK
-                bj = min(BLOCK, n - jb)
-                pack_transposed(X, jb, bj, RT)
-                for i in prange(n, num_threads=n_threads, schedule="static"):
-                    buf = bufs + threadid() * BLOCK
-                    raw_row_vs_block(X, i, RT, bj, metric, buf)
-                    for c in range(bj):
-                        j = jb + c
-                        if j == i:
-                            continue
-                        # euclidean rows are ranked by squared distance (monotone)
-                        if metric == COSINE:
-                            v = finish_distance(buf[c], COSINE, xnorm[i], xnorm[j])
-                        else:
-                            v = buf[c]
-                        # candidates arrive in increasing index, so a tie never wins
-                        if v < hd[i, 0]:
-                            _heap_replace_top(&hd[i, 0], &hi[i, 0], k, v, j)
+            for ib_blk in range(nb):
+                ib = ib_blk * B
+                bi = min(B, n - ib)
+                for jb_blk in range(ib_blk, nb):
+                    jb = jb_blk * B
+                    bj = min(B, n - jb)
+                    pack_transposed(X, jb, bj, RT)
+                    for r in prange(bi, num_threads=n_threads, schedule="static"):
+                        i = ib + r
+                        row = D + r * B
+                        raw_row_vs_block(X, i, RT, bj, metric, row, xrows + threadid() * d)
+                        for c in range(bj):
+                            j = jb + c
+                            # euclidean rows are ranked by squared distance (monotone)
+                            if metric == COSINE:
+                                row[c] = finish_distance(row[c], COSINE, xnorm[i], xnorm[j])
+                            if j != i and row[c] < hd[i, 0]:
+                                _heap_replace_top(&hd[i, 0], &hi[i, 0], k, row[c], j)
+                    if jb_blk != ib_blk:
+                        for c in prange(bj, num_threads=n_threads, schedule="static"):
+                            j = jb + c
+                            for r in range(bi):
+                                v = D[r * B + c]
+                                if v < hd[j, 0]:
+                                    _heap_replace_top(&hd[j, 0], &hi[j, 0], k, v, ib + r)
             for i in prange(n, num_threads=n_threads, schedule="static"):
                 _sort_row(&hd[i, 0], &hi[i, 0], k)
                 if metric == EUCLIDEAN:
                     for c in range(k):
                         hd[i, c] = sqrt(hd[i, c])
     finally:
-        free(RT); free(bufs)
+        free(RT); free(D); free(xrows)
     return ind_arr, dist_arr
 
 

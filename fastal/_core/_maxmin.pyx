@@ -16,7 +16,7 @@ from libc.stdlib cimport malloc, free
 
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, finish_distance, row_norm,
-    pack_transposed, raw_row_vs_block, pack_rows, gemm_abt)
+    pack_transposed, pack_rows, gemm_abt, fastal_block_raw)
 
 cdef Py_ssize_t GEMM_BLOCK = 1024
 cdef Py_ssize_t DIRECT_BLOCK = 256
@@ -93,45 +93,50 @@ def _min_raw_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
 
 
 def _min_direct(const floating[:, :] X, const floating[:, :] Y, int metric, int n_threads):
-    """Distance (raw accumulation for euclidean: squared) to the nearest row of Y."""
-    cdef Py_ssize_t n = X.shape[0], m = Y.shape[0], d = X.shape[1]
-    cdef Py_ssize_t jb_blk, jb, bj, i, c
+    """Distance (euclidean: squared) from every row of X to its nearest row of Y.
+
+    Blocks of X rows are packed feature-major and spread over threads; every
+    row of Y is compared with a whole block at once (fastal_block_raw).
+    """
+    cdef Py_ssize_t n = X.shape[0], m = Y.shape[0], d = X.shape[1], B = DIRECT_BLOCK
+    cdef Py_ssize_t ib_blk, ib, bi, c, j, tid
     cdef double v
-    cdef double* buf
+    cdef double* RT
+    cdef double* out
     best_arr = np.full(n, INFINITY, dtype=np.float64)
     cdef double[::1] best = best_arr
+    yp_arr = np.ascontiguousarray(np.asarray(Y), dtype=np.float64)
+    cdef const double[:, ::1] yp = yp_arr
     xn_arr = np.zeros(n if metric == COSINE else 1, dtype=np.float64)
+    yn_arr = np.sqrt(np.einsum("ij,ij->i", yp_arr, yp_arr)) if metric == COSINE else np.zeros(1)
     cdef double[::1] xn = xn_arr
-    cdef double* RT = <double*> malloc(d * DIRECT_BLOCK * sizeof(double))
-    cdef double* bufs = <double*> malloc(n_threads * DIRECT_BLOCK * sizeof(double))
-    cdef double* yn = <double*> malloc(DIRECT_BLOCK * sizeof(double))
-    if RT == NULL or bufs == NULL or yn == NULL:
-        free(RT); free(bufs); free(yn)
+    cdef const double[::1] yn = yn_arr
+    cdef double* work = <double*> malloc(n_threads * (d * B + B) * sizeof(double))
+    if work == NULL:
         raise MemoryError()
     try:
         with nogil:
-            if metric == COSINE:
-                for i in prange(n, num_threads=n_threads, schedule="static"):
-                    xn[i] = row_norm(X, i)
-            for jb_blk in range((m + DIRECT_BLOCK - 1) // DIRECT_BLOCK):
-                jb = jb_blk * DIRECT_BLOCK
-                bj = min(DIRECT_BLOCK, m - jb)
-                pack_transposed(Y, jb, bj, RT)
+            for ib_blk in prange((n + B - 1) // B, num_threads=n_threads, schedule="dynamic"):
+                tid = threadid()
+                RT = work + tid * (d * B + B)
+                out = RT + d * B
+                ib = ib_blk * B
+                bi = min(B, n - ib)
+                pack_transposed(X, ib, bi, RT)
                 if metric == COSINE:
-                    for c in range(bj):
-                        yn[c] = row_norm(Y, jb + c)
-                for i in prange(n, num_threads=n_threads, schedule="static"):
-                    buf = bufs + threadid() * DIRECT_BLOCK
-                    raw_row_vs_block(X, i, RT, bj, metric, buf)
-                    for c in range(bj):
+                    for c in range(bi):
+                        xn[ib + c] = row_norm(X, ib + c)
+                for j in range(m):
+                    fastal_block_raw(&yp[j, 0], RT, d, bi, metric, out)
+                    for c in range(bi):
                         if metric == COSINE:
-                            v = finish_distance(buf[c], COSINE, xn[i], yn[c])
+                            v = finish_distance(out[c], COSINE, xn[ib + c], yn[j])
                         else:
-                            v = buf[c]
-                        if v < best[i]:
-                            best[i] = v
+                            v = out[c]
+                        if v < best[ib + c]:
+                            best[ib + c] = v
     finally:
-        free(RT); free(bufs); free(yn)
+        free(work)
     return best_arr
 
 

@@ -37,11 +37,17 @@ def check_n_instances(n_instances, pool_size):
 def rank_with_ties(scores, k, tie, random_state):
     """Positions of the k best scores under a tie rule (see module docstring)."""
     scores = np.asarray(scores, dtype=np.float64)
+    if tie not in ("first", "isclose", "exact"):
+        raise ValueError(f"unknown tie rule {tie!r}")
+    if k == 1:  # a single query: O(n), exactly libact's expressions
+        if tie == "first":
+            return np.array([np.argmax(scores)], dtype=np.int64)
+        top = scores.max()
+        close = np.isclose(scores, top) if tie == "isclose" else scores == top
+        return np.array([random_state.choice(np.flatnonzero(close))], dtype=np.int64)
     order = np.argsort(-scores, kind="stable")
     if tie == "first":
         return order[:k]
-    if tie not in ("isclose", "exact"):
-        raise ValueError(f"unknown tie rule {tie!r}")
     sorted_desc = scores[order]
     taken = np.zeros(scores.size, dtype=bool)
     picks = []
