@@ -1,0 +1,24 @@
+"""Experiment runner: the classic active learning comparison, resumable, with plots.
+
+Library use::
+
+    from fastal.experiment import run, summarize, plot_curves, markdown_table
+    run(["synthetic"], ["random", "margin"], seeds=5, out="results")
+    print(markdown_table(summarize("results", "synthetic"), "synthetic"))
+    plot_curves("results", "synthetic")
+
+Command line: ``python -m fastal.experiment --help``.
+"""
+from fastal.experiment.models import MarginSVC
+from fastal.experiment.oracles import NoisyLabeler, noisy_labels
+from fastal.experiment.protocols import PROTOCOLS, Protocol, get_protocol
+from fastal.experiment.report import load_curves, markdown_table, plot_curves, summarize
+from fastal.experiment.runner import read_records, run, run_task
+from fastal.experiment.stopping import (StopAfterLabels, StopAfterRounds, StopOnBudget,
+                                        StopOnPlateau, any_of)
+from fastal.experiment.strategies import STRATEGIES, get_strategy, register_strategy
+
+__all__ = ["run", "run_task", "read_records", "summarize", "markdown_table", "plot_curves",
+           "load_curves", "Protocol", "PROTOCOLS", "get_protocol", "STRATEGIES",
+           "register_strategy", "get_strategy", "MarginSVC", "NoisyLabeler", "noisy_labels",
+           "StopAfterLabels", "StopAfterRounds", "StopOnPlateau", "StopOnBudget", "any_of"]
