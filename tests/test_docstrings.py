@@ -8,7 +8,7 @@ import pytest
 import fastal
 
 MODULES = sorted(info.name for info in pkgutil.walk_packages(fastal.__path__, prefix="fastal.")
-                 if ".experiment" not in info.name and not info.name.endswith("__main__"))
+                 if not info.name.endswith("__main__"))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,7 +15,7 @@ def noisy_labels(y, flip_rate, random_state=None):
     >>> import numpy as np
     >>> y = np.zeros(1000, dtype=int); y[500:] = 1
     >>> float((noisy_labels(y, 0.1, 0) != y).mean())
-    0.105
+    0.098
     """
     if not 0.0 <= flip_rate <= 1.0:
         raise ValueError(f"flip_rate must be in [0, 1], got {flip_rate}")

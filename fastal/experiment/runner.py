@@ -112,7 +112,12 @@ def run_task(protocol, strategy, seed, out, factory=None, noise=0.0):
 
 
 def _task(protocol, strategy, seed, out, factory, noise):
+    import logging
+
     from threadpoolctl import threadpool_limits
+    # committees re-draw bootstrap bags that miss a class; with ten classes and
+    # few labels that is the rule, not news worth a warning per bag
+    logging.getLogger("fastal.query_strategies.query_by_committee").setLevel(logging.ERROR)
     with threadpool_limits(limits=1):
         run_task(protocol, strategy, seed, out, factory, noise)
     return protocol.name, strategy, seed
