@@ -52,3 +52,11 @@ def positive_uncertainty(dvalue, method):
     if method == "sm":
         return 1.0 - top_margin(dvalue)
     return entropy(np.clip(dvalue, 1e-10, 1.0))
+
+
+def pop_model_and_method(kwargs, default_method):
+    """Take ``model`` and ``method`` out of a strategy's kwargs, checked as libact does."""
+    model = kwargs.pop("model", None)
+    method = kwargs.pop("method", default_method)
+    check_uncertainty_model(model, method)
+    return model, method

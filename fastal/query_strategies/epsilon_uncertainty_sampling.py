@@ -4,7 +4,7 @@ import numpy as np
 from fastal.query_strategies._selection import (
     ScoredQueryStrategy, answer, check_n_instances, rank_with_ties)
 from fastal.query_strategies._uncertainty import (
-    check_uncertainty_model, model_output, positive_uncertainty)
+    pop_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
 
 __all__ = ["EpsilonUncertaintySampling"]
@@ -29,10 +29,8 @@ class EpsilonUncertaintySampling(ScoredQueryStrategy):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.model = kwargs.pop("model", None)
         self.epsilon = kwargs.pop("epsilon", 0.1)
-        self.method = kwargs.pop("method", "lc")
-        check_uncertainty_model(self.model, self.method)
+        self.model, self.method = pop_model_and_method(kwargs, "lc")
         if not 0 <= self.epsilon <= 1:
             raise ValueError("epsilon must be in [0, 1]")
         self.random_state_ = seed_random_state(kwargs.pop("random_state", None))

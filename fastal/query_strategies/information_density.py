@@ -4,7 +4,7 @@ import numpy as np
 from fastal.kernels import pairwise_density
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import (
-    check_uncertainty_model, model_output, positive_uncertainty)
+    pop_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
 from fastal.utils.validation import check_metric
 
@@ -44,9 +44,7 @@ class InformationDensity(ScoredQueryStrategy):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.model = kwargs.pop("model", None)
-        self.method = kwargs.pop("method", "entropy")
-        check_uncertainty_model(self.model, self.method)
+        self.model, self.method = pop_model_and_method(kwargs, "entropy")
         self.metric = kwargs.pop("metric", "euclidean")
         check_metric(self.metric)
         self.beta = kwargs.pop("beta", 1.0)

@@ -3,7 +3,7 @@ import numpy as np
 
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import (
-    check_uncertainty_model, entropy, model_output, top_margin, top_value)
+    pop_model_and_method, entropy, model_output, top_margin, top_value)
 
 __all__ = ["UncertaintySampling"]
 
@@ -40,9 +40,7 @@ class UncertaintySampling(ScoredQueryStrategy):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.model = kwargs.pop("model", None)
-        self.method = kwargs.pop("method", "lc")
-        check_uncertainty_model(self.model, self.method)
+        self.model, self.method = pop_model_and_method(kwargs, "lc")
         self.model.train(self.dataset)
 
     def _get_scores(self):
