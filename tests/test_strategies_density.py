@@ -172,3 +172,31 @@ def test_graph_density_strategy(backend):
     assert int(qs.make_query()) == int(ids[np.argmax(dens)])
     ds.update(int(batch[0]), 1)
     assert int(batch[0]) not in qs.make_query(n_instances=8).tolist()
+
+
+def test_information_density_cache_equals_fresh_computation(backend):
+    X, y, partial = make_pool(seed=8, n=120)
+    ds = Dataset(X, partial)
+    qs = InformationDensity(ds, model=LogisticRegression(), beta=1.5, random_state=0)
+
+    def fresh():
+        ids, X_pool = ds.get_unlabeled_entries()
+        S = 1 / (1 + cdist(X_pool, X_pool))
+        np.fill_diagonal(S, 0)
+        return ids, (S.sum(axis=1) / (len(ids) - 1)) ** 1.5
+
+    rng = np.random.RandomState(0)
+    for step in range(25):
+        ids, X_pool = ds.get_unlabeled_entries()
+        got = qs._density(ids, X_pool)
+        want_ids, want = fresh()
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        if step % 7 == 6:      # take a label back: the row returns to the pool
+            labeled = np.flatnonzero(ds.get_labeled_mask())
+            ds.update(int(labeled[-1]), None)
+        else:
+            ask = int(ids[rng.randint(len(ids))])
+            ds.update(ask, y[ask])
+    ds.append(X[0] + 0.5)
+    ids, X_pool = ds.get_unlabeled_entries()
+    np.testing.assert_allclose(qs._density(ids, X_pool), fresh()[1], rtol=1e-12)

@@ -19,7 +19,9 @@ class InformationDensity(ScoredQueryStrategy):
     has density 1) and uncertainty is 1 - max p (``lc``), 1 - margin (``sm``)
     or the entropy of p clipped to [1e-10, 1] (``entropy``), floored at 0.
     The density is computed in blocks by ``fastal.kernels.pairwise_density``
-    (``include_self=False``): no n x n matrix.
+    (``include_self=False``): no n x n matrix.  The per-row similarity sums are
+    kept between queries: when a row is labeled, its similarities to the rest
+    of the pool are subtracted (O(n d)) instead of recomputing all pairs.
 
     Parameters
     ----------
@@ -49,7 +51,20 @@ class InformationDensity(ScoredQueryStrategy):
         check_metric(self.metric)
         self.beta = kwargs.pop("beta", 1.0)
         self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+        self._sums = None            # (pool entry ids, similarity sums, dataset length)
         self.model.train(self.dataset)
+
+    def _density(self, entry_ids, X_pool):
+        """Mean similarity of every pool row to the other pool rows, raised to beta."""
+        n = len(entry_ids)
+        cached = self._sums
+        if cached is None or cached[2] != len(self.dataset) or not np.array_equal(cached[0], entry_ids):
+            mean = pairwise_density(np.asarray(X_pool, dtype=np.float64), metric=self.metric,
+                                    include_self=False)
+            self._sums = cached = (entry_ids.copy(), mean * max(n - 1, 0), len(self.dataset))
+        if n <= 1:
+            return np.ones(n)
+        return (cached[1] / (n - 1)) ** self.beta
 
     def _get_scores(self):
         self.model.train(self.dataset)
@@ -58,10 +73,28 @@ class InformationDensity(ScoredQueryStrategy):
             return entry_ids, np.zeros(0)
         uncertainty = np.maximum(positive_uncertainty(model_output(self.model, X_pool),
                                                       self.method), 0.0)
-        density = pairwise_density(np.asarray(X_pool, dtype=np.float64), metric=self.metric,
-                                   include_self=False, beta=self.beta)
-        return entry_ids, uncertainty * density
+        return entry_ids, uncertainty * self._density(entry_ids, X_pool)
 
     def update(self, entry_id, label):
-        """Retrain the model after a new label (as libact)."""
+        """Retrain the model (as libact) and take the labeled row out of the density sums."""
         self.model.train(self.dataset)
+        cached = self._sums
+        if cached is None:
+            return
+        ids, sums, n_rows = cached
+        pos = int(np.searchsorted(ids, entry_id))
+        in_pool = pos < len(ids) and ids[pos] == entry_id
+        if label is None or n_rows != len(self.dataset):
+            self._sums = None        # a row may have come back into the pool
+            return
+        if not in_pool:
+            return                   # a labeled row was relabeled: the pool is unchanged
+        keep = np.delete(ids, pos)
+        X, _ = self.dataset.get_entries()
+        if len(keep):
+            similarity = pairwise_density(np.asarray(X[keep], dtype=np.float64),
+                                          np.asarray(X[entry_id:entry_id + 1], dtype=np.float64),
+                                          metric=self.metric)
+            self._sums = (keep, np.delete(sums, pos) - similarity, n_rows)
+        else:
+            self._sums = (keep, np.zeros(0), n_rows)
