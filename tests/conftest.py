@@ -1,8 +1,31 @@
 """Shared fixtures: every kernel and strategy test runs on both backends."""
-import numpy as np
-import pytest
+import importlib.machinery
+import os
+import sys
 
-import fastal
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _prefer_installed_fastal():
+    """``python -m pytest`` puts the clone's root first on sys.path, and the
+    source tree holds no compiled extension: test the installed package when
+    there is one."""
+    def at_root(entry):
+        return os.path.abspath(entry or os.curdir) == _ROOT
+    if "fastal" in sys.modules or not any(at_root(p) for p in sys.path):
+        return
+    rest = [p for p in sys.path if not at_root(p)]
+    spec = importlib.machinery.PathFinder.find_spec("fastal", rest)
+    if spec is not None and spec.origin and not spec.origin.startswith(_ROOT + os.sep):
+        sys.path[:] = rest
+
+
+_prefer_installed_fastal()
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import fastal  # noqa: E402
 
 BACKENDS = ["compiled", "python"]
 
