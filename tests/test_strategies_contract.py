@@ -166,3 +166,12 @@ def test_compat_install_runs_libact_imports(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=tmp_path)
     assert out.stdout.strip() == "2"
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_batch_size_passed_positionally_is_an_error(name):
+    ds, _, _ = pool()
+    qs = FACTORIES[name](ds)
+    with pytest.raises(TypeError, match="n_instances=5"):
+        qs.make_query(5)
+    assert isinstance(qs.make_query(True), tuple)      # libact's positional return_score

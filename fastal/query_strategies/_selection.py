@@ -18,8 +18,16 @@ from fastal.base.interfaces import QueryStrategy
 EMPTY_POOL = "No unlabeled samples available"
 
 
-def check_n_instances(n_instances, pool_size):
-    """None (one id) or an int in [1, pool_size]; ValueError on an empty pool."""
+def check_n_instances(n_instances, pool_size, return_score=False):
+    """None (one id) or an int in [1, pool_size]; ValueError on an empty pool.
+
+    ``return_score`` comes first among make_query's arguments (libact's
+    order), so a batch size passed positionally would land there: it must be
+    a bool.
+    """
+    if not isinstance(return_score, (bool, np.bool_)):
+        raise TypeError(f"return_score must be True or False, got {return_score!r}; "
+                        f"pass a batch size as make_query(n_instances={return_score!r})")
     if pool_size == 0:
         raise ValueError(EMPTY_POOL)
     if n_instances is None:
@@ -105,7 +113,7 @@ class ScoredQueryStrategy(QueryStrategy):
             None: one id, exactly as libact.  k: the k best ids, ties broken as
             for a single query (the first is the single query's answer).
         """
-        k = check_n_instances(n_instances, self.dataset.len_unlabeled())
+        k = check_n_instances(n_instances, self.dataset.len_unlabeled(), return_score)
         entry_ids, scores = self._get_scores()
         if k is None:
             rs = getattr(self, "random_state_", None)

@@ -88,7 +88,7 @@ class CoreSet(ScoredQueryStrategy):
 
     def make_query(self, return_score=False, *, n_instances=None):
         entry_ids, scores = self._get_scores()
-        k = check_n_instances(n_instances, len(entry_ids))
+        k = check_n_instances(n_instances, len(entry_ids), return_score)
         rs = self.random_state_
         no_labels = self.dataset.len_labeled() == 0
         if k is None:

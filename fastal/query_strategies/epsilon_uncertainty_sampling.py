@@ -45,7 +45,7 @@ class EpsilonUncertaintySampling(ScoredQueryStrategy):
 
     def make_query(self, return_score=False, *, n_instances=None):
         ids = self.dataset.get_unlabeled_ids().copy()
-        k = check_n_instances(n_instances, len(ids))
+        k = check_n_instances(n_instances, len(ids), return_score)
         rs = self.random_state_
         if k is None:
             if rs.random() < self.epsilon:

@@ -63,7 +63,7 @@ class GraphDensity(ScoredQueryStrategy):
         return entry_ids, np.asarray(density, dtype=np.float64)[entry_ids]
 
     def make_query(self, return_score=False, *, n_instances=None):
-        k = check_n_instances(n_instances, self.dataset.len_unlabeled())
+        k = check_n_instances(n_instances, self.dataset.len_unlabeled(), return_score)
         density, graph = self._density_graph()
         labeled = np.flatnonzero(self.dataset.get_labeled_mask())
         picks = graph_density_select(density, graph, 1 if k is None else k, exclude=labeled)

@@ -33,7 +33,7 @@ class RandomSampling(ScoredQueryStrategy):
 
     def make_query(self, return_score=False, *, n_instances=None):
         ids = self.dataset.get_unlabeled_ids()
-        k = check_n_instances(n_instances, len(ids))
+        k = check_n_instances(n_instances, len(ids), return_score)
         if k is None:
             chosen = ids[self.random_state_.randint(0, len(ids))]
         else:

@@ -60,7 +60,7 @@ class RankedBatch(ScoredQueryStrategy):
         return entry_ids, 1.0 - top_value(model_output(self.model, X_pool))
 
     def make_query(self, return_score=False, *, n_instances=None):
-        k = check_n_instances(n_instances, self.dataset.len_unlabeled())
+        k = check_n_instances(n_instances, self.dataset.len_unlabeled(), return_score)
         entry_ids, uncertainty = self._get_scores()
         X, _ = self.dataset.get_entries()
         labeled = X[self.dataset.get_labeled_mask()]
