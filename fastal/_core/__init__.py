@@ -5,6 +5,8 @@
 ``max_min_greedy``) for ``"compiled"`` or ``"python"``.  Which one is used by
 default is decided in one place, ``fastal._config``.
 """
+import os
+import warnings
 from types import SimpleNamespace
 
 from fastal._core import _reference
@@ -13,8 +15,15 @@ try:
     from fastal._core import _density, _knn, _maxmin, _openmp
 except ImportError as exc:  # extension not built
     COMPILED = None
-    COMPILED_IMPORT_ERROR = exc
+    COMPILED_IMPORT_ERROR = ImportError(
+        f"fastal's compiled modules are not built in {os.path.dirname(__file__)} ({exc})")
     _openmp = None
+    if os.environ.get("FASTAL_BACKEND", "auto").strip().lower() in ("", "auto"):
+        warnings.warn(
+            f"{COMPILED_IMPORT_ERROR}; using the NumPy kernels, which give the same results "
+            "more slowly. In a source checkout, install with 'pip install -e .' or run from "
+            "another directory; set FASTAL_BACKEND=python to silence this warning.",
+            RuntimeWarning, stacklevel=2)
 else:
     COMPILED = SimpleNamespace(
         name="compiled",
