@@ -7,6 +7,7 @@ import fastal.models
 from fastal.base.dataset import Dataset
 from fastal.base.interfaces import ProbabilisticModel
 from fastal.query_strategies._selection import ScoredQueryStrategy
+from fastal.query_strategies._uncertainty import entropy
 from fastal.utils import seed_random_state
 
 LOGGER = logging.getLogger(__name__)
@@ -21,9 +22,7 @@ def vote_entropy(votes):
     codes = codes.reshape(n, s)
     counts = np.zeros((n, codes.max() + 1 if codes.size else 1))
     np.add.at(counts, (np.repeat(np.arange(n), s), codes.ravel()), 1)
-    p = counts / s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(axis=1)
+    return entropy(counts / s)
 
 
 def mean_kl_divergence(proba):
