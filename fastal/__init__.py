@@ -3,7 +3,8 @@ import os as _os
 
 __version__ = "0.1.0"
 
-from fastal._config import get_backend, use_backend  # noqa: E402
+from fastal._config import (get_backend, resolve_n_threads, set_num_threads,  # noqa: E402
+                            use_backend)
 from fastal import _core  # noqa: E402
 
 if _os.environ.get("FASTAL_BACKEND", "").strip().lower() == "compiled" and _core.COMPILED is None:
@@ -41,6 +42,7 @@ def show_config(file=None):
         f"compiled extension: {'available' if _core.COMPILED is not None else 'missing: %r' % (_core.COMPILED_IMPORT_ERROR,)}",
         f"openmp: {_core.openmp_enabled()}",
         f"openmp threads: {_core.openmp_max_threads()}",
+        f"kernel threads (n_jobs=None): {resolve_n_threads(None)}",
         f"python: {platform.python_version()}",
         f"numpy: {numpy.__version__}",
         f"scipy: {scipy.__version__}",
@@ -49,4 +51,5 @@ def show_config(file=None):
     print("\n".join(lines), file=file or sys.stdout)
 
 
-__all__ = ["__version__", "show_config", "get_backend", "use_backend"]
+__all__ = ["__version__", "show_config", "get_backend", "use_backend", "set_num_threads",
+           "resolve_n_threads"]

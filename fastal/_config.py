@@ -81,19 +81,77 @@ def use_backend(name):
         _forced.reset(token)
 
 
-def resolve_n_threads(n_jobs):
-    """Thread count for a kernel call.
+def available_cpus():
+    """CPUs this process may run on (its affinity mask where the OS reports one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
-    ``None``: what OpenMP would use now (so ``threadpoolctl.threadpool_limits``
-    applies); a positive int: that many; ``-1``: all CPUs; ``-k``: all but k-1.
+
+def _env_thread_limit():
+    raw = os.environ.get("FASTAL_NUM_THREADS", "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"FASTAL_NUM_THREADS must be a positive integer, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"FASTAL_NUM_THREADS must be a positive integer, got {raw!r}")
+    return value
+
+
+_process_limit = _env_thread_limit()
+
+
+def set_num_threads(n_threads):
+    """Set the process-wide limit on kernel threads; return the previous one.
+
+    The limit applies to every kernel call with ``n_jobs=None`` from any
+    Python thread (``threadpoolctl``'s OpenMP limits, by contrast, apply only
+    to the thread that set them).  ``None`` removes it.  The environment
+    variable ``FASTAL_NUM_THREADS`` sets it at import.
+
+    Examples
+    --------
+    >>> import fastal
+    >>> previous = fastal.set_num_threads(1)
+    >>> fastal.resolve_n_threads(None)
+    1
+    >>> _ = fastal.set_num_threads(previous)
     """
+    global _process_limit
+    if n_threads is not None:
+        if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
+            raise TypeError(f"n_threads must be a positive int or None, got {n_threads!r}")
+        n_threads = int(n_threads)
+        if n_threads < 1:
+            raise ValueError(f"n_threads must be a positive int or None, got {n_threads}")
+    previous, _process_limit = _process_limit, n_threads
+    return previous
+
+
+def resolve_n_threads(n_jobs):
+    """Thread count for one kernel call, never more than the CPUs available.
+
+    ``None``: what OpenMP would use now in the calling thread (so
+    ``threadpoolctl.threadpool_limits`` in that thread applies), at most the
+    process-wide limit of ``set_num_threads``; a positive int: that many;
+    ``-1``: all CPUs; ``-k``: all but k-1.  Counts above the CPUs available to
+    the process are capped to them (each thread gets its own workspace).
+    """
+    cpus = available_cpus()
     if n_jobs is None:
-        return max(1, _core.openmp_max_threads())
+        n = max(1, _core.openmp_max_threads())
+        if _process_limit is not None:
+            n = min(n, _process_limit)
+        return min(n, cpus)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int,)) and not hasattr(n_jobs, "__index__"):
         raise TypeError(f"n_jobs must be an int or None, got {n_jobs!r}")
     n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise ValueError("n_jobs must not be 0 (use None, a positive count or -1 for all CPUs)")
     if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return n_jobs
+        return max(1, cpus + 1 + n_jobs)
+    return min(n_jobs, cpus)

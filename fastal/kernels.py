@@ -9,8 +9,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from fastal._config import backend_impl, resolve_n_threads
+from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
-    check_count, check_matrix, check_metric, check_vector)
+    check_count, check_indices, check_matrix, check_metric, check_vector)
 
 __all__ = ["pairwise_density", "knn_density", "graph_density_select", "min_distance",
            "max_min_select"]
@@ -18,6 +19,72 @@ __all__ = ["pairwise_density", "knn_density", "graph_density_select", "min_dista
 # Mean distances within this relative gap of the smallest count as tied when
 # choosing the cold-start row (the first such row wins on both backends).
 COLD_START_RTOL = 1e-9
+# float64 rows whose largest |value| lies outside [2**-SAFE_EXPONENT,
+# 2**SAFE_EXPONENT] are multiplied by a power of two first (see prepare_rows).
+SAFE_EXPONENT = 480
+_ROW_BLOCK = 4096
+
+
+def unit_rows(X):
+    """Canonical unit rows (float64): x / max|x|, then divided by its euclidean norm.
+
+    Dividing by the largest |value| first makes magnitudes irrelevant (no
+    overflow or underflow) and gives bitwise identical rows for exactly
+    collinear inputs (x and c * x with c > 0), so their cosine distances tie
+    exactly.  A zero row stays zero.  The norm is summed over the features in
+    order, as the compiled loops sum.
+    """
+    X = np.asarray(X)
+    out = np.empty(X.shape, dtype=np.float64)
+    for start in range(0, X.shape[0], _ROW_BLOCK):
+        block = np.asarray(X[start:start + _ROW_BLOCK], dtype=np.float64)
+        peak = np.abs(block).max(axis=1)
+        V = block / np.where(peak > 0, peak, 1.0)[:, None]
+        norm = np.sqrt(sequential_row_sums(V * V))
+        out[start:start + _ROW_BLOCK] = V / np.where(norm > 0, norm, 1.0)[:, None]
+    return out
+
+
+def _largest_magnitude(*arrays):
+    return max((float(max(A.max(), -A.min())) for A in arrays if A.size), default=0.0)
+
+
+def prepare_rows(metric, X, *others):
+    """Rows in the frame the backends compute in, and that frame's scale.
+
+    cosine: canonical unit rows (``unit_rows``), scale 1.  euclidean and
+    manhattan: float64 rows whose largest |value| M is above 2**480 or below
+    2**-480 are multiplied by ``scale`` = 2**-e with M = f * 2**e, an exact
+    operation that brings M into [0.5, 1) and keeps every squared sum finite
+    (values below 2**-1022 after scaling become subnormal); other rows are
+    used as they are (scale 1).  Distances in the frame are ``scale`` times
+    the true ones.
+
+    Returns
+    -------
+    (scale, X', *others')
+    """
+    if metric == "cosine":
+        return (1.0, unit_rows(X), *(unit_rows(Y) for Y in others))
+    if X.dtype != np.float64:
+        return (1.0, X, *others)
+    peak = _largest_magnitude(X, *others)
+    if peak == 0.0 or 2.0 ** -SAFE_EXPONENT <= peak <= 2.0 ** SAFE_EXPONENT:
+        return (1.0, X, *others)
+    scale = float(np.ldexp(1.0, -np.frexp(peak)[1]))
+    return (scale, X * scale, *(Y * scale for Y in others))
+
+
+def _unscale(distances, scale, what):
+    """True distances from distances in a frame scaled by ``scale``; overflow is an error."""
+    if scale == 1.0:
+        return distances
+    with np.errstate(over="ignore"):
+        out = distances / scale
+    if not np.isfinite(out).all():
+        raise ValueError(f"{what} exceed the largest float64 number; divide the data by a "
+                         "constant first")
+    return out
 
 
 def _check_pair(X, Y, name_x, name_y, min_rows_y=1):
@@ -80,10 +147,13 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         raise ValueError(f"beta must be finite, got {beta}")
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
+    frame = "cosine" if similarity == "cosine" else metric
+    scale, Xs, *Rs = prepare_rows(frame, X, *([] if reference is None else [reference]))
+    Rs = Rs[0] if Rs else None
     if similarity == "cosine":
-        dens = impl.cosine_mean(X, reference, bool(include_self), n_threads)
+        dens = impl.cosine_mean(Xs, Rs, bool(include_self), n_threads)
     else:
-        dens = impl.pair_mean(X, reference, metric, "inverse", bool(include_self), n_threads)
+        dens = impl.pair_mean(Xs, Rs, metric, "inverse", bool(include_self), n_threads, scale)
     if beta != 1.0:
         if not beta.is_integer() and (dens < 0).any():
             raise ValueError("some mean cosine similarities are negative; a non-integer beta "
@@ -130,7 +200,12 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
     if not np.isfinite(gamma) or gamma <= 0:
         raise ValueError(f"gamma must be a positive number, got {gamma}")
     n_threads = resolve_n_threads(n_jobs)
-    ind, dist = backend_impl().knn_search(X, k, metric, n_threads)
+    scale, Xs = prepare_rows(metric, X)
+    ind, dist = backend_impl().knn_search(Xs, k, metric, n_threads)
+    if (ind < 0).any():
+        raise RuntimeError("internal error: a k-NN slot was left unfilled; please report it")
+    with np.errstate(over="ignore"):
+        dist = dist / scale               # an overflow here is a weight of exactly 0
     graph = _symmetric_graph(ind, dist, gamma, n)
     nnz = np.diff(graph.indptr)
     sums = np.asarray(graph.sum(axis=1)).ravel()
@@ -143,7 +218,8 @@ def _symmetric_graph(ind, dist, gamma, n):
     k = ind.shape[1]
     rows = np.repeat(np.arange(n, dtype=np.int64), k)
     cols = ind.ravel()
-    weights = np.exp(-gamma * dist.ravel())
+    with np.errstate(over="ignore"):
+        weights = np.exp(-(gamma * dist.ravel()))
     both_rows = np.concatenate([rows, cols])
     both_cols = np.concatenate([cols, rows])
     both_w = np.concatenate([weights, weights])
@@ -156,7 +232,8 @@ def _symmetric_graph(ind, dist, gamma, n):
 def graph_density_select(density, graph, batch_size, exclude=None):
     """alipy's graph-density batch rule, in pick order.
 
-    Excluded rows (the labeled ones) and picked rows are held at
+    Excluded rows (the labeled ones; ``exclude`` holds integer row indices or
+    a boolean mask of length n) and picked rows are held at
     ``min(density) - 1``.  Each pick is the first argmax; every neighbour of the
     pick (an edge of positive weight) then loses the pick's current density.
 
@@ -176,12 +253,7 @@ def graph_density_select(density, graph, batch_size, exclude=None):
     if graph.shape != (n, n):
         raise ValueError(f"graph must be square, got shape {graph.shape}")
     d = check_vector(density, n, "density").copy()
-    if exclude is None:
-        excl = np.zeros(0, dtype=np.int64)
-    else:
-        excl = np.unique(np.asarray(exclude, dtype=np.int64).ravel())
-        if excl.size and (excl[0] < 0 or excl[-1] >= n):
-            raise ValueError(f"exclude holds indices outside [0, {n})")
+    excl = check_indices(exclude, n, "exclude")
     batch = check_count(batch_size, "batch_size", 1, n - excl.size)
     if excl.size:
         d[excl] = d.min() - 1.0
@@ -212,7 +284,9 @@ def min_distance(X, Y, *, metric="euclidean", n_jobs=None):
     Y = _check_pair(X, Y, "X", "Y")
     metric = check_metric(metric)
     n_threads = resolve_n_threads(n_jobs)
-    return backend_impl().min_distance(X, Y, metric, n_threads)
+    scale, Xs, Ys = prepare_rows(metric, X, Y)
+    return _unscale(backend_impl().min_distance(Xs, Ys, metric, n_threads), scale,
+                    "some distances")
 
 
 def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclidean",
@@ -262,13 +336,15 @@ def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclid
         scores = check_vector(scores, n, "scores")
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
-    if X_labeled.shape[0] == 0:
-        mean_dist = impl.pair_mean(X_pool, None, metric, "distance", True, n_threads)
+    scale, pool, labeled = prepare_rows(metric, X_pool, X_labeled)
+    if labeled.shape[0] == 0:
+        mean_dist = impl.pair_mean(pool, None, metric, "distance", True, n_threads, scale)
         lowest = mean_dist.min()
         cold = int(np.flatnonzero(mean_dist <= lowest + COLD_START_RTOL * abs(lowest))[0])
-        md = impl.min_distance(X_pool, X_pool[cold:cold + 1], metric, n_threads)
-        rest = impl.max_min_greedy(X_pool, md, batch - 1, scores, n, 1, cold, metric, n_threads)
+        md = impl.min_distance(pool, pool[cold:cold + 1], metric, n_threads)
+        rest = impl.max_min_greedy(pool, md, batch - 1, scores, n, 1, cold, metric, n_threads,
+                                   scale)
         return np.concatenate([np.array([cold], dtype=np.int64), rest])
-    md = impl.min_distance(X_pool, X_labeled, metric, n_threads)
-    return impl.max_min_greedy(X_pool, md, batch, scores, n, X_labeled.shape[0], None,
-                               metric, n_threads)
+    md = impl.min_distance(pool, labeled, metric, n_threads)
+    return impl.max_min_greedy(pool, md, batch, scores, n, labeled.shape[0], None,
+                               metric, n_threads, scale)

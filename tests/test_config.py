@@ -66,9 +66,12 @@ def test_env_compiled_imports_cleanly_in_a_fresh_interpreter(tmp_path):
 
 
 def test_n_jobs_resolution():
-    assert _config.resolve_n_threads(3) == 3
-    assert _config.resolve_n_threads(None) >= 1
-    assert _config.resolve_n_threads(-1) == (os.cpu_count() or 1)
+    cpus = _config.available_cpus()
+    assert _config.resolve_n_threads(1) == 1
+    assert _config.resolve_n_threads(cpus) == cpus
+    assert _config.resolve_n_threads(1000) == cpus          # capped, never 1000 workspaces
+    assert 1 <= _config.resolve_n_threads(None) <= cpus
+    assert _config.resolve_n_threads(-1) == cpus
     with pytest.raises(ValueError):
         _config.resolve_n_threads(0)
     with pytest.raises(TypeError):

@@ -1,8 +1,19 @@
-# Inline helpers shared by the compiled kernels (distance loops, packing, GEMM).
-# Everything here runs without the GIL and without bounds checks; callers
-# validate shapes and dtypes at the Python boundary (fastal.kernels).
+# Inline helpers shared by the compiled kernels: distances, packing, GEMM,
+# workspace allocation and interruption.
+#
+# Conventions (the readable statement of each is in fastal._core._reference):
+# * euclidean rows arrive in fastal.kernels' scaled frame (largest |value| at
+#   most 2**480), so squared sums never overflow; a squared sum below TINY is
+#   recomputed with a per-pair power-of-two scale (robust_euclidean) and kept
+#   as an order-preserving "key" below TINY (euclidean_key / key_to_distance).
+# * cosine rows arrive as canonical unit rows: the distance is 1 - dot,
+#   clipped to [0, 2].
+# * nothing here may fail: workspace comes from checked_malloc (MemoryError)
+#   before the nogil loops start, and a pending signal is turned into a stop
+#   flag that the kernel raises after its threads have joined.
 from cython cimport floating
-from libc.math cimport sqrt, fabs
+from libc.math cimport sqrt, fabs, frexp, ldexp
+from libc.stdlib cimport malloc
 from scipy.linalg.cython_blas cimport dgemm
 
 cdef extern from *:
@@ -13,10 +24,30 @@ cdef extern from *:
     #else
     #define FASTAL_HAVE_OPENMP 0
     static int omp_get_max_threads(void) { return 1; }
+    static int omp_get_thread_num(void) { return 0; }
     #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    static inline int fastal_flag_get(const int *f) { return __atomic_load_n(f, __ATOMIC_RELAXED); }
+    static inline void fastal_flag_set(int *f) { __atomic_store_n(f, 1, __ATOMIC_RELAXED); }
+    #else
+    static inline int fastal_flag_get(const int *f) { return *(const volatile int *)f; }
+    static inline void fastal_flag_set(int *f) { *(volatile int *)f = 1; }
+    #endif
+    #define FASTAL_TINY 0x1p-960
+    #define FASTAL_BELOW_TINY (0x1p-960 * (1.0 - 0x1p-53))
     """
+    const double FASTAL_TINY
+    const double FASTAL_BELOW_TINY
     int FASTAL_HAVE_OPENMP
     int omp_get_max_threads() noexcept nogil
+    int omp_get_thread_num() noexcept nogil
+    int fastal_flag_get(const int* f) noexcept nogil
+    void fastal_flag_set(int* f) noexcept nogil
+
+# Declared here without an exception clause on purpose: the exception it sets
+# stays pending in the calling thread until raise_if_stopped reports it.
+cdef extern from "Python.h":
+    int PyErr_CheckSignals()
 
 # Metric codes (fastal.kernels maps names to these).
 cdef enum:
@@ -24,20 +55,45 @@ cdef enum:
     MANHATTAN = 1
     COSINE = 2
 
-
-cdef inline double cosine_distance_from_dot(double dot, double na, double nb) noexcept nogil:
-    """1 - cos(a, b) clipped to [0, 2]; a zero row has similarity 0 (distance 1)."""
-    cdef double c
-    if na == 0.0 or nb == 0.0:
-        return 1.0
-    c = 1.0 - dot / (na * nb)
-    if c < 0.0:
-        return 0.0
-    if c > 2.0:
-        return 2.0
-    return c
+# Squared euclidean sums below FASTAL_TINY = 2**-960 are recomputed by
+# robust_euclidean; their keys are distance * 2**-480, kept below FASTAL_TINY.
 
 
+# -- workspace and interruption ------------------------------------------------
+cdef inline void* checked_malloc(size_t nbytes) except NULL:
+    """malloc that raises MemoryError (naming the size) instead of returning NULL."""
+    cdef void* p = malloc(nbytes if nbytes > 0 else 1)
+    if p == NULL:
+        raise MemoryError(f"fastal could not allocate {nbytes} bytes of kernel workspace")
+    return p
+
+
+cdef inline bint stop_requested(int* flag) noexcept nogil:
+    """True once the kernel must stop.
+
+    Only OpenMP thread 0 -- the Python thread that called the kernel -- runs
+    Python's signal handlers (a Ctrl-C raises KeyboardInterrupt there); the
+    exception they leave is kept pending and the flag tells every other
+    thread to skip its remaining work.
+    """
+    if fastal_flag_get(flag):
+        return True
+    if omp_get_thread_num() == 0:
+        with gil:
+            if PyErr_CheckSignals() != 0:
+                fastal_flag_set(flag)
+                return True
+    return False
+
+
+cdef inline int raise_if_stopped(int* flag) except -1:
+    """Re-raise the exception left by a signal handler (called with the GIL, after the loops)."""
+    if fastal_flag_get(flag):
+        return -1
+    return 0
+
+
+# -- distances -----------------------------------------------------------------
 cdef inline double raw_pair(const floating[:, :] A, Py_ssize_t i,
                             const floating[:, :] B, Py_ssize_t j, int metric) noexcept nogil:
     """Sequential accumulation over features, in double precision.
@@ -59,23 +115,81 @@ cdef inline double raw_pair(const floating[:, :] A, Py_ssize_t i,
     return s
 
 
-cdef inline double finish_distance(double raw, int metric, double na, double nb) noexcept nogil:
-    """Turn a raw accumulation (see raw_pair) into the distance."""
+cdef inline double robust_euclidean(const floating[:, :] A, Py_ssize_t i,
+                                    const floating[:, :] B, Py_ssize_t j) noexcept nogil:
+    """Euclidean distance with the differences scaled by a power of two first.
+
+    With m = max |a_k - b_k| = f * 2**e (0.5 <= f < 1), the sum of
+    ((a_k - b_k) * 2**-e)**2 lies in [0.25, d] and cannot underflow or
+    overflow; the distance is sqrt of it times 2**e.
+    """
+    cdef Py_ssize_t k, d = A.shape[1]
+    cdef double m = 0.0, t, s = 0.0, p
+    cdef int e
+    for k in range(d):
+        t = fabs(<double>A[i, k] - <double>B[j, k])
+        if t > m:
+            m = t
+    if m == 0.0:
+        return 0.0
+    frexp(m, &e)
+    p = ldexp(1.0, -e)
+    for k in range(d):
+        t = (<double>A[i, k] - <double>B[j, k]) * p
+        s = s + t * t
+    return ldexp(sqrt(s), e)
+
+
+cdef inline double euclidean_key(double raw, const floating[:, :] A, Py_ssize_t i,
+                                 const floating[:, :] B, Py_ssize_t j) noexcept nogil:
+    """Order-preserving key of a euclidean pair from its squared sum ``raw``."""
+    cdef double key
+    if raw >= FASTAL_TINY:
+        return raw
+    key = ldexp(robust_euclidean(A, i, B, j), -480)
+    return key if key < FASTAL_BELOW_TINY else FASTAL_BELOW_TINY
+
+
+cdef inline double key_to_distance(double key) noexcept nogil:
+    """The euclidean distance a key stands for."""
+    if key >= FASTAL_TINY:
+        return sqrt(key)
+    return ldexp(key, 480)
+
+
+cdef inline double cosine_from_dot(double dot) noexcept nogil:
+    """1 - dot of two unit rows, clipped to [0, 2] (a zero row gives 1)."""
+    cdef double c = 1.0 - dot
+    if c < 0.0:
+        return 0.0
+    if c > 2.0:
+        return 2.0
+    return c
+
+
+cdef inline double pair_key(double raw, const floating[:, :] A, Py_ssize_t i,
+                            const floating[:, :] B, Py_ssize_t j, int metric) noexcept nogil:
+    """Ranking key from a raw accumulation: euclidean key, manhattan/cosine distance."""
     if metric == EUCLIDEAN:
-        return sqrt(raw)
+        return euclidean_key(raw, A, i, B, j)
     if metric == MANHATTAN:
         return raw
-    return cosine_distance_from_dot(raw, na, nb)
+    return cosine_from_dot(raw)
 
 
-cdef inline double row_norm(const floating[:, :] A, Py_ssize_t i) noexcept nogil:
-    cdef Py_ssize_t k
-    cdef double s = 0.0
-    for k in range(A.shape[1]):
-        s = s + <double>A[i, k] * <double>A[i, k]
-    return sqrt(s)
+cdef inline double key_distance(double key, int metric) noexcept nogil:
+    if metric == EUCLIDEAN:
+        return key_to_distance(key)
+    return key
 
 
+cdef inline double pair_distance(const floating[:, :] A, Py_ssize_t i,
+                                 const floating[:, :] B, Py_ssize_t j, int metric) noexcept nogil:
+    """The distance of one pair, exactly as the twin's ``distances`` computes it."""
+    return key_distance(pair_key(raw_pair(A, i, B, j, metric), A, i, B, j, metric), metric)
+
+
+# -- packing and blocked products ------------------------------------------------
 cdef inline void pack_transposed(const floating[:, :] B, Py_ssize_t j0, Py_ssize_t bj,
                                  double* RT) noexcept nogil:
     """RT[k * bj + c] = B[j0 + c, k]: a column block laid out feature-major."""

@@ -2,17 +2,18 @@
 
 Readable definition: ``fastal._core._reference.knn_search``.  Column blocks
 are packed feature-major so the distance loop vectorises; every row keeps a
-bounded max-heap of its k best (distance, index) pairs, so memory is O(n k).
+bounded max-heap of its k best (key, index) pairs, so memory is O(n k).
+A pending signal stops every thread between tiles and raises.
 """
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
-from libc.math cimport sqrt, INFINITY
-from libc.stdlib cimport malloc, free
+from libc.math cimport INFINITY
+from libc.stdlib cimport free
 
 from fastal._core._common cimport (
-    EUCLIDEAN, MANHATTAN, COSINE, finish_distance, row_norm, pack_transposed,
-    raw_row_vs_block)
+    EUCLIDEAN, MANHATTAN, COSINE, pair_key, key_distance, pack_transposed, raw_row_vs_block,
+    checked_malloc, stop_requested, raise_if_stopped)
 
 cdef Py_ssize_t BLOCK = 256
 
@@ -65,33 +66,33 @@ def _knn(const floating[:, :] X, Py_ssize_t k, int metric, int n_threads):
     """Tiles (ib, jb >= ib) of the distance matrix; each tile feeds the heaps of
     its rows, then (off the diagonal) the heaps of its columns.  Every heap
     receives its candidates in increasing index order, so with a strict
-    comparison equal distances keep the smaller index."""
+    comparison equal keys keep the smaller index.  Keys: the euclidean key
+    (squared distance, rescued below FASTAL_TINY), the manhattan distance, the
+    cosine distance of unit rows."""
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], B = BLOCK
     cdef Py_ssize_t nb = (n + B - 1) // B
     cdef Py_ssize_t ib_blk, jb_blk, ib, jb, bi, bj, r, c, i, j
     cdef double v
     cdef double* row
+    cdef double* RT = NULL
+    cdef double* D = NULL
+    cdef double* xrows = NULL
+    cdef int stop = 0
     dist_arr = np.full((n, k), INFINITY, dtype=np.float64)
     ind_arr = np.full((n, k), -1, dtype=np.int64)
     cdef double[:, ::1] hd = dist_arr
     cdef long long[:, ::1] hi = ind_arr
-    norm_arr = np.zeros(n if metric == COSINE else 1, dtype=np.float64)
-    cdef double[::1] xnorm = norm_arr
-    cdef double* RT = <double*> malloc(d * B * sizeof(double))
-    cdef double* D = <double*> malloc(B * B * sizeof(double))
-    cdef double* xrows = <double*> malloc(n_threads * d * sizeof(double))
-    if RT == NULL or D == NULL or xrows == NULL:
-        free(RT); free(D); free(xrows)
-        raise MemoryError()
     try:
+        RT = <double*> checked_malloc(d * B * sizeof(double))
+        D = <double*> checked_malloc(B * B * sizeof(double))
+        xrows = <double*> checked_malloc(n_threads * d * sizeof(double))
         with nogil:
-            if metric == COSINE:
-                for i in prange(n, num_threads=n_threads, schedule="static"):
-                    xnorm[i] = row_norm(X, i)
             for ib_blk in range(nb):
                 ib = ib_blk * B
                 bi = min(B, n - ib)
                 for jb_blk in range(ib_blk, nb):
+                    if stop_requested(&stop):
+                        break
                     jb = jb_blk * B
                     bj = min(B, n - jb)
                     pack_transposed(X, jb, bj, RT)
@@ -101,10 +102,10 @@ def _knn(const floating[:, :] X, Py_ssize_t k, int metric, int n_threads):
                         raw_row_vs_block(X, i, RT, bj, metric, row, xrows + threadid() * d)
                         for c in range(bj):
                             j = jb + c
-                            # euclidean rows are ranked by squared distance (monotone)
-                            if metric == COSINE:
-                                row[c] = finish_distance(row[c], COSINE, xnorm[i], xnorm[j])
-                            if j != i and row[c] < hd[i, 0]:
+                            if j == i:
+                                continue
+                            row[c] = pair_key(row[c], X, i, X, j, metric)
+                            if row[c] < hd[i, 0]:
                                 _heap_replace_top(&hd[i, 0], &hi[i, 0], k, row[c], j)
                     if jb_blk != ib_blk:
                         for c in prange(bj, num_threads=n_threads, schedule="static"):
@@ -113,11 +114,14 @@ def _knn(const floating[:, :] X, Py_ssize_t k, int metric, int n_threads):
                                 v = D[r * B + c]
                                 if v < hd[j, 0]:
                                     _heap_replace_top(&hd[j, 0], &hi[j, 0], k, v, ib + r)
-            for i in prange(n, num_threads=n_threads, schedule="static"):
-                _sort_row(&hd[i, 0], &hi[i, 0], k)
-                if metric == EUCLIDEAN:
+                if stop:
+                    break
+            if not stop:
+                for i in prange(n, num_threads=n_threads, schedule="static"):
+                    _sort_row(&hd[i, 0], &hi[i, 0], k)
                     for c in range(k):
-                        hd[i, c] = sqrt(hd[i, c])
+                        hd[i, c] = key_distance(hd[i, c], metric)
+        raise_if_stopped(&stop)
     finally:
         free(RT); free(D); free(xrows)
     return ind_arr, dist_arr

@@ -8,10 +8,20 @@ extension is missing or ``FASTAL_BACKEND=python`` is set.
 
 Conventions shared by both backends
 -----------------------------------
+* Rows arrive prepared by ``fastal.kernels`` (``prepare_rows``): euclidean
+  and manhattan rows in a frame scaled by a power of two ``scale`` so that no
+  squared sum can overflow (the largest |value| is at most 2**480); cosine
+  rows as canonical unit rows, so magnitudes never matter.
 * Distances are computed in float64 whatever the input dtype, one pair at a
   time by summing over the features in order (as ``scipy.spatial.distance``
-  does): euclidean, manhattan (``cityblock``), and cosine = 1 - cos clipped to
-  [0, 2], where a row of zeros has cosine similarity 0 with every row.
+  does): euclidean, manhattan (``cityblock``), and cosine = 1 - (dot product
+  of the unit rows) clipped to [0, 2]; a zero row stays a zero row, so its
+  cosine similarity is 0 with every row.
+* Euclidean pairs are ranked by a key: the squared distance, or, when that is
+  below ``TINY`` = 2**-960 (it may have underflowed), the distance recomputed
+  with the differences scaled by a power of two (``robust_euclidean``) times
+  2**-480, which keeps the order and stays below TINY.  ``key_to_distance``
+  turns keys back into distances.
 * When the reference set is the data itself, a row's distance to itself is 0.
 * Work is done in row blocks; no function builds an n x n matrix.
 * ``n_threads`` is accepted for signature parity and ignored here.
@@ -20,25 +30,82 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 BLOCK = 256
-_SCIPY_NAMES = {"euclidean": "euclidean", "manhattan": "cityblock"}
+TINY = 2.0 ** -960
+BELOW_TINY = np.nextafter(TINY, 0.0)
+_SCIPY_NAMES = {"euclidean": "sqeuclidean", "manhattan": "cityblock"}
 
 
-def _unit_rows(A):
-    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
-    safe = np.where(norms > 0, norms, 1.0)
-    return A / safe[:, None]
+def sequential_row_sums(P):
+    """Sum over the columns of P in order, for every row (the compiled loops' order)."""
+    total = np.zeros(P.shape[0])
+    for k in range(P.shape[1]):
+        total = total + P[:, k]
+    return total
+
+
+def robust_euclidean(A, B):
+    """Euclidean distance of the row pairs (A[p], B[p]) with power-of-two scaling.
+
+    With m = max |a_k - b_k| = f * 2**e (0.5 <= f < 1), the differences are
+    multiplied by 2**-e (exact) before squaring, so nothing under- or overflows.
+    """
+    diff = np.asarray(A, dtype=np.float64) - np.asarray(B, dtype=np.float64)
+    _, e = np.frexp(np.abs(diff).max(axis=1))
+    scaled = diff * np.ldexp(1.0, -e)[:, None]
+    return np.ldexp(np.sqrt(sequential_row_sums(scaled * scaled)), e)
+
+
+def euclidean_keys(A, B):
+    """Matrix of euclidean keys between the rows of A and B (see the module notes)."""
+    keys = cdist(np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64), "sqeuclidean")
+    low_i, low_j = np.nonzero(keys < TINY)
+    if low_i.size:
+        rescued = np.ldexp(robust_euclidean(A[low_i], B[low_j]), -480)
+        keys[low_i, low_j] = np.minimum(rescued, BELOW_TINY)
+    return keys
+
+
+def key_to_distance(keys, out=None):
+    """Euclidean distances from their keys (``out=keys`` converts in place)."""
+    keys = np.asarray(keys, dtype=np.float64)
+    low = np.nonzero(keys < TINY)
+    rescued = np.ldexp(keys[low], 480)
+    out = np.sqrt(keys, out=out)
+    out[low] = rescued
+    return out
+
+
+def cosine_distances(A, B):
+    """1 - (sequential dot product of unit rows), clipped to [0, 2]."""
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    dots = np.zeros((A.shape[0], B.shape[0]))
+    for k in range(A.shape[1]):
+        dots = dots + np.multiply.outer(A[:, k], B[:, k])
+    return np.clip(1.0 - dots, 0.0, 2.0)
+
+
+def keys(A, B, metric):
+    """Ranking keys between the rows of A and B: euclidean keys, other distances."""
+    if metric == "euclidean":
+        return euclidean_keys(A, B)
+    if metric == "cosine":
+        return cosine_distances(A, B)
+    return cdist(np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64), "cityblock")
 
 
 def distances(A, B, metric):
     """Dense distance matrix between the rows of A and B (float64)."""
-    A = np.asarray(A, dtype=np.float64)
-    B = np.asarray(B, dtype=np.float64)
-    if metric == "cosine":
-        return np.clip(1.0 - _unit_rows(A) @ _unit_rows(B).T, 0.0, 2.0)
-    return cdist(A, B, _SCIPY_NAMES[metric])
+    K = keys(A, B, metric)
+    return key_to_distance(K, out=K) if metric == "euclidean" else K
 
 
-def pair_mean(X, R, metric, transform, include_self, n_threads):
+def inverse_similarity(D, scale):
+    """1 / (1 + D / scale), written as scale / (scale + D) (no overflow)."""
+    return scale / (scale + D)
+
+
+def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
     """Mean over reference rows of t(d(x_i, r_j)) for every row of X.
 
     Parameters
@@ -48,10 +115,12 @@ def pair_mean(X, R, metric, transform, include_self, n_threads):
         None means the reference set is X itself (then d(x_i, x_i) = 0).
     metric : {"euclidean", "manhattan", "cosine"}
     transform : {"inverse", "distance"}
-        ``inverse`` is 1 / (1 + d); ``distance`` is d itself.
+        ``inverse`` is 1 / (1 + d / scale); ``distance`` is d itself.
     include_self : bool
         Only with R None: False leaves out the j = i term and divides by n - 1.
         A mean over no rows is 1.
+    scale : float
+        The power of two the rows were multiplied by (see the module notes).
 
     Returns
     -------
@@ -67,7 +136,7 @@ def pair_mean(X, R, metric, transform, include_self, n_threads):
         rows = np.arange(start, stop)
         if self_ref:
             D[rows - start, rows] = 0.0
-        T = 1.0 / (1.0 + D) if transform == "inverse" else D
+        T = inverse_similarity(D, scale) if transform == "inverse" else D
         if self_ref and not include_self:
             T[rows - start, rows] = 0.0
         sums[start:stop] = T.sum(axis=1)
@@ -78,19 +147,18 @@ def pair_mean(X, R, metric, transform, include_self, n_threads):
 
 
 def cosine_mean(X, R, include_self, n_threads):
-    """Mean cosine similarity of every row of X to the reference rows.
+    """Mean cosine similarity of every unit row of X to the reference unit rows.
 
-    Uses the exact identity sum_j cos(x, r_j) = x_hat . sum_j r_hat_j.
+    Uses the exact identity sum_j cos(x, r_j) = x . sum_j r_j for unit rows.
     With R None and include_self False the self term (1 for a non-zero row,
     0 for a zero row) is left out and the sum divided by n - 1.
     """
     self_ref = R is None
     ref = X if self_ref else R
-    Xh = _unit_rows(np.asarray(X, dtype=np.float64))
-    Rh = Xh if self_ref else _unit_rows(np.asarray(ref, dtype=np.float64))
-    sums = Xh @ Rh.sum(axis=0)
+    X = np.asarray(X, dtype=np.float64)
+    sums = X @ np.asarray(ref, dtype=np.float64).sum(axis=0)
     if self_ref and not include_self:
-        sums -= (np.abs(Xh).sum(axis=1) > 0).astype(np.float64)
+        sums -= (np.abs(X).sum(axis=1) > 0).astype(np.float64)
     count = ref.shape[0] - (1 if (self_ref and not include_self) else 0)
     if count <= 0:
         return np.ones(X.shape[0])
@@ -101,8 +169,8 @@ def knn_search(X, n_neighbors, metric, n_threads):
     """The k nearest other rows of every row of X.
 
     Returns (indices int64 (n, k), distances float64 (n, k)), each row sorted
-    by (distance, index): equal distances go to the smaller index.  A row is
-    not its own neighbour (a duplicate row at distance 0 is).
+    by (key, index): equal keys go to the smaller index.  A row is not its own
+    neighbour (a duplicate row at distance 0 is).
     """
     n = X.shape[0]
     k = int(n_neighbors)
@@ -111,16 +179,12 @@ def knn_search(X, n_neighbors, metric, n_threads):
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
         rows = np.arange(start, stop)
-        if metric == "euclidean":
-            key = cdist(np.asarray(X[start:stop], dtype=np.float64),
-                        np.asarray(X, dtype=np.float64), "sqeuclidean")
-        else:
-            key = distances(X[start:stop], X, metric)
+        key = keys(X[start:stop], X, metric)
         key[rows - start, rows] = np.inf
         order = np.argsort(key, axis=1, kind="stable")[:, :k]
         best = np.take_along_axis(key, order, axis=1)
         ind[start:stop] = order
-        dist[start:stop] = np.sqrt(best) if metric == "euclidean" else best
+        dist[start:stop] = key_to_distance(best) if metric == "euclidean" else best
     return ind, dist
 
 
@@ -134,7 +198,7 @@ def min_distance(X, Y, metric, n_threads):
 
 
 def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
-                   metric, n_threads):
+                   metric, n_threads, scale=1.0):
     """Greedy max-min selection of ``batch_size`` rows of X, in pick order.
 
     ``min_dist[i]`` is row i's distance to the labeled set.  At every pick:
@@ -142,7 +206,7 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
     * ``scores is None`` (k-center greedy): pick the first argmax of min_dist;
     * otherwise (ranked batch): alpha = U / (U + L) with U = n_unlabeled - picks
       so far and L = n_labeled + picks so far, and the pick is the first argmax
-      of alpha * (1 - 1 / (1 + min_dist)) + (1 - alpha) * scores.
+      of alpha * (1 - 1 / (1 + min_dist / scale)) + (1 - alpha) * scores.
 
     The picked row joins the labeled set: min_dist takes the minimum with the
     distances to it.  Row ``exclude`` (or None) is never picked.
@@ -160,7 +224,7 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
             U = n_unlabeled - t
             L = n_labeled + t
             alpha = U / (U + L)
-            s = alpha * (1.0 - 1.0 / (1.0 + md)) + (1.0 - alpha) * scores
+            s = alpha * (1.0 - inverse_similarity(md, scale)) + (1.0 - alpha) * scores
         s[~available] = -np.inf
         pick = int(np.argmax(s))
         picks.append(pick)

@@ -83,3 +83,37 @@ def check_count(value, name, low, high):
     if value < low or value > high:
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def check_indices(indices, n, name, *, allow_mask=True):
+    """Sorted unique int64 row indices in [0, n) from indices or a boolean mask.
+
+    None gives no indices.  A boolean array must have length n (when
+    ``allow_mask``); anything else must hold integers in [0, n): floats,
+    strings and out-of-range values are errors, never truncated or wrapped.
+    """
+    if indices is None:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.asarray(indices)
+    if arr.dtype == bool:
+        if not allow_mask:
+            raise TypeError(f"{name} must hold integer indices, got a boolean array")
+        if arr.ndim != 1 or arr.shape[0] != n:
+            raise ValueError(f"{name} as a boolean mask must be 1-D of length {n}, "
+                             f"got shape {arr.shape}")
+        return np.flatnonzero(arr).astype(np.int64)
+    if arr.dtype == object and arr.size:
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                   for v in arr.ravel()):
+            raise TypeError(f"{name} must hold integer indices, got {indices!r}")
+        arr = arr.astype(np.int64)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer indices"
+                        f"{' or be a boolean mask' if allow_mask else ''}, got dtype {arr.dtype}")
+    arr = np.unique(arr.astype(np.int64).ravel())
+    if arr[0] < 0 or arr[-1] >= n:
+        bad = arr[0] if arr[0] < 0 else arr[-1]
+        raise ValueError(f"{name} holds index {bad}, outside [0, {n})")
+    return arr
