@@ -3,16 +3,16 @@
 #
 # Conventions (the readable statement of each is in fastal._core._reference):
 # * euclidean rows arrive in fastal.kernels' scaled frame (largest |value| at
-#   most 2**480), so squared sums never overflow; a squared sum below TINY is
-#   recomputed with a per-pair power-of-two scale (robust_euclidean) and kept
-#   as an order-preserving "key" below TINY (euclidean_key / key_to_distance).
+#   most 2**480), so squared sums never overflow; a squared sum below 2**-960
+#   is recomputed with a per-pair power-of-two scale (robust_euclidean) and
+#   kept as an order-preserving negative "key" (euclidean_key / key_to_distance).
 # * cosine rows arrive as canonical unit rows: the distance is 1 - dot,
 #   clipped to [0, 2].
 # * nothing here may fail: workspace comes from checked_malloc (MemoryError)
 #   before the nogil loops start, and a pending signal is turned into a stop
 #   flag that the kernel raises after its threads have joined.
 from cython cimport floating
-from libc.math cimport sqrt, fabs, frexp, ldexp
+from libc.math cimport sqrt, fabs, frexp, ldexp, INFINITY
 from libc.stdlib cimport malloc
 from scipy.linalg.cython_blas cimport dgemm
 
@@ -34,10 +34,10 @@ cdef extern from *:
     static inline void fastal_flag_set(int *f) { *(volatile int *)f = 1; }
     #endif
     #define FASTAL_TINY 0x1p-960
-    #define FASTAL_BELOW_TINY (0x1p-960 * (1.0 - 0x1p-53))
+    #define FASTAL_KEY_UNIT 0x1p-64
     """
     const double FASTAL_TINY
-    const double FASTAL_BELOW_TINY
+    const double FASTAL_KEY_UNIT
     int FASTAL_HAVE_OPENMP
     int omp_get_max_threads() noexcept nogil
     int omp_get_thread_num() noexcept nogil
@@ -56,7 +56,7 @@ cdef enum:
     COSINE = 2
 
 # Squared euclidean sums below FASTAL_TINY = 2**-960 are recomputed by
-# robust_euclidean; their keys are distance * 2**-480, kept below FASTAL_TINY.
+# robust_euclidean; their keys are -(2**-64 / distance), below every squared sum.
 
 
 # -- workspace and interruption ------------------------------------------------
@@ -142,19 +142,29 @@ cdef inline double robust_euclidean(const floating[:, :] A, Py_ssize_t i,
 
 cdef inline double euclidean_key(double raw, const floating[:, :] A, Py_ssize_t i,
                                  const floating[:, :] B, Py_ssize_t j) noexcept nogil:
-    """Order-preserving key of a euclidean pair from its squared sum ``raw``."""
-    cdef double key
+    """Order-preserving key of a euclidean pair from its squared sum ``raw``.
+
+    raw >= FASTAL_TINY: raw itself.  Below (it may have underflowed): the
+    distance D is recomputed with robust_euclidean and the key is
+    -(2**-64 / D), negative and increasing with D (-inf for D = 0), so it
+    orders below every squared sum without underflowing.
+    """
+    cdef double dist
     if raw >= FASTAL_TINY:
         return raw
-    key = ldexp(robust_euclidean(A, i, B, j), -480)
-    return key if key < FASTAL_BELOW_TINY else FASTAL_BELOW_TINY
+    dist = robust_euclidean(A, i, B, j)
+    if dist > 0.0:
+        return -(FASTAL_KEY_UNIT / dist)
+    return -INFINITY
 
 
 cdef inline double key_to_distance(double key) noexcept nogil:
     """The euclidean distance a key stands for."""
-    if key >= FASTAL_TINY:
+    if key >= 0.0:
         return sqrt(key)
-    return ldexp(key, 480)
+    if key == -INFINITY:
+        return 0.0
+    return FASTAL_KEY_UNIT / (-key)
 
 
 cdef inline double cosine_from_dot(double dot) noexcept nogil:

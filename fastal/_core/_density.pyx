@@ -15,7 +15,7 @@ from libc.stdlib cimport free
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, cosine_from_dot,
     pack_transposed, raw_row_vs_block, pack_rows, gemm_abt, checked_malloc, stop_requested,
-    raise_if_stopped)
+    raise_if_stopped, FASTAL_TINY)
 from fastal._core._threads import single_threaded_blas
 
 cdef Py_ssize_t GEMM_BLOCK = 1024     # rows per tile side in the matrix-product path
@@ -35,15 +35,6 @@ cdef inline double _transform(double dist, int transform, double scale) noexcept
     if transform == 0:
         return scale / (scale + dist)
     return dist
-
-
-cdef inline double _direct_distance(double raw, const floating[:, :] X, Py_ssize_t i,
-                                    const floating[:, :] R, Py_ssize_t j, int metric) noexcept nogil:
-    if metric == EUCLIDEAN:
-        return key_to_distance(euclidean_key(raw, X, i, R, j))
-    if metric == MANHATTAN:
-        return raw
-    return cosine_from_dot(raw)
 
 
 def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, int metric,
@@ -94,13 +85,20 @@ cdef int _sums_direct(const floating[:, :] X, const floating[:, :] R, bint self_
                         i = ib + r
                         row = D + r * B
                         raw_row_vs_block(X, i, RT, bj, metric, row, xrows + threadid() * d)
+                        if metric == EUCLIDEAN:
+                            for c in range(bj):
+                                if row[c] < FASTAL_TINY:
+                                    row[c] = key_to_distance(euclidean_key(row[c], X, i, R, jb + c))
+                                else:
+                                    row[c] = sqrt(row[c])
+                        elif metric == COSINE:
+                            for c in range(bj):
+                                row[c] = cosine_from_dot(row[c])
                         s = 0.0
                         for c in range(bj):
+                            v = _transform(row[c], transform, scale)
                             if self_ref and jb + c == i:
                                 v = self_value
-                            else:
-                                v = _transform(_direct_distance(row[c], X, i, R, jb + c, metric),
-                                               transform, scale)
                             row[c] = v
                             s = s + v
                         acc[i] += s

@@ -88,7 +88,8 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
                             if approx < amin:
                                 amin = approx
                         margin = RECHECK * (sa[r] + sbmax) + 1e-300
-                        thr = min(amin, best[gi]) + margin
+                        # a negative best is a rescued tiny distance: its square is about 0
+                        thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
                         for c in range(bj):
                             if G[r * bj + c] <= thr:
                                 exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),

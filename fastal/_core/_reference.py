@@ -18,10 +18,11 @@ Conventions shared by both backends
   of the unit rows) clipped to [0, 2]; a zero row stays a zero row, so its
   cosine similarity is 0 with every row.
 * Euclidean pairs are ranked by a key: the squared distance, or, when that is
-  below ``TINY`` = 2**-960 (it may have underflowed), the distance recomputed
-  with the differences scaled by a power of two (``robust_euclidean``) times
-  2**-480, which keeps the order and stays below TINY.  ``key_to_distance``
-  turns keys back into distances.
+  below ``TINY`` = 2**-960 (it may have underflowed), -(2**-64 / D) with the
+  distance D recomputed with the differences scaled by a power of two
+  (``robust_euclidean``): negative, so below every squared sum, and in the
+  same order as D.  ``key_to_distance`` turns keys back into distances (a
+  rescued distance carries two roundings more than a plain one).
 * When the reference set is the data itself, a row's distance to itself is 0.
 * Work is done in row blocks; no function builds an n x n matrix.
 * ``n_threads`` is accepted for signature parity and ignored here.
@@ -31,7 +32,7 @@ from scipy.spatial.distance import cdist
 
 BLOCK = 256
 TINY = 2.0 ** -960
-BELOW_TINY = np.nextafter(TINY, 0.0)
+KEY_UNIT = 2.0 ** -64
 _SCIPY_NAMES = {"euclidean": "sqeuclidean", "manhattan": "cityblock"}
 
 
@@ -56,21 +57,27 @@ def robust_euclidean(A, B):
 
 
 def euclidean_keys(A, B):
-    """Matrix of euclidean keys between the rows of A and B (see the module notes)."""
+    """Matrix of euclidean keys between the rows of A and B.
+
+    A squared distance of at least TINY is its own key.  Below TINY (it may
+    have underflowed) the distance D is recomputed by ``robust_euclidean`` and
+    the key is -(2**-64 / D): negative, increasing with D, -inf for D = 0.
+    """
     keys = cdist(np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64), "sqeuclidean")
     low_i, low_j = np.nonzero(keys < TINY)
     if low_i.size:
-        rescued = np.ldexp(robust_euclidean(A[low_i], B[low_j]), -480)
-        keys[low_i, low_j] = np.minimum(rescued, BELOW_TINY)
+        with np.errstate(divide="ignore"):
+            keys[low_i, low_j] = -(KEY_UNIT / robust_euclidean(A[low_i], B[low_j]))
     return keys
 
 
 def key_to_distance(keys, out=None):
     """Euclidean distances from their keys (``out=keys`` converts in place)."""
     keys = np.asarray(keys, dtype=np.float64)
-    low = np.nonzero(keys < TINY)
-    rescued = np.ldexp(keys[low], 480)
-    out = np.sqrt(keys, out=out)
+    low = np.nonzero(keys < 0.0)
+    with np.errstate(divide="ignore"):
+        rescued = KEY_UNIT / -keys[low]        # -inf gives 0
+    out = np.sqrt(np.maximum(keys, 0.0, out=out), out=out)
     out[low] = rescued
     return out
 

@@ -67,6 +67,7 @@ class Dataset:
         self._labeled = np.fromiter((v is not None for v in self._y), dtype=bool, count=n)
         self._n_labeled = int(self._labeled.sum())
         self._unlabeled_ids = None
+        self._revision = 0
         self.modified = True
         self._update_callback = []
 
@@ -149,6 +150,7 @@ class Dataset:
         self._labeled = np.append(self._labeled, label is not None)
         self._n_labeled += label is not None
         self._unlabeled_ids = None
+        self._revision += 1
         self.modified = True
         return len(self) - 1
 
@@ -161,6 +163,7 @@ class Dataset:
             self._labeled[i] = now
             self._n_labeled += 1 if now else -1
             self._unlabeled_ids = None
+        self._revision += 1
         self.modified = True
         for callback in list(self._update_callback):
             callback(i, new_label)
@@ -169,6 +172,16 @@ class Dataset:
         """Register ``callback(entry_id, new_label)``, called after every ``update``."""
         if callback not in self._update_callback:
             self._update_callback.append(callback)
+
+    @property
+    def revision(self):
+        """A counter raised by every ``update`` and ``append``.
+
+        Strategies that keep results between queries record the revision they
+        correspond to: a cache whose revision is not the dataset's is stale
+        (an update callback that was interrupted, or never ran) and is rebuilt.
+        """
+        return self._revision
 
     # -- views -----------------------------------------------------------
     def format_sklearn(self):

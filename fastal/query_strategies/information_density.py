@@ -6,7 +6,7 @@ from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import (
     pop_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
-from fastal.utils.validation import check_metric
+from fastal.utils.validation import check_matrix, check_metric
 
 __all__ = ["InformationDensity"]
 
@@ -51,20 +51,29 @@ class InformationDensity(ScoredQueryStrategy):
         check_metric(self.metric)
         self.beta = kwargs.pop("beta", 1.0)
         self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
-        self._sums = None            # (pool entry ids, similarity sums, dataset length)
+        self._sums = None            # (dataset revision, pool entry ids, similarity sums)
         self.model.train(self.dataset)
+
+    def _density_scores(self, X_pool):
+        """Mean similarity 1 / (1 + d) of every row of ``X_pool`` to the other rows
+        (libact's helper; 1 for a single row)."""
+        X_pool = check_matrix(np.asarray(X_pool), "X_pool", min_rows=0)
+        if X_pool.shape[0] <= 1:
+            return np.ones(X_pool.shape[0])
+        return pairwise_density(X_pool, metric=self.metric, include_self=False).astype(
+            np.float64, copy=False)
 
     def _density(self, entry_ids, X_pool):
         """Mean similarity of every pool row to the other pool rows, raised to beta."""
         n = len(entry_ids)
         cached = self._sums
-        if cached is None or cached[2] != len(self.dataset) or not np.array_equal(cached[0], entry_ids):
-            mean = pairwise_density(np.asarray(X_pool, dtype=np.float64), metric=self.metric,
-                                    include_self=False)
-            self._sums = cached = (entry_ids.copy(), mean * max(n - 1, 0), len(self.dataset))
+        revision = self.dataset.revision
+        if cached is None or cached[0] != revision or not np.array_equal(cached[1], entry_ids):
+            mean = self._density_scores(X_pool)
+            self._sums = cached = (revision, entry_ids.copy(), mean * max(n - 1, 0))
         if n <= 1:
             return np.ones(n)
-        return (cached[1] / (n - 1)) ** self.beta
+        return (cached[2] / (n - 1)) ** self.beta
 
     def _get_scores(self):
         self.model.train(self.dataset)
@@ -81,20 +90,21 @@ class InformationDensity(ScoredQueryStrategy):
         cached = self._sums
         if cached is None:
             return
-        ids, sums, n_rows = cached
-        pos = int(np.searchsorted(ids, entry_id))
-        in_pool = pos < len(ids) and ids[pos] == entry_id
-        if label is None or n_rows != len(self.dataset):
-            self._sums = None        # a row may have come back into the pool
+        revision = self.dataset.revision
+        _, ids, sums = cached
+        if label is None or cached[0] != revision - 1:
+            self._sums = None        # a row came back into the pool, or an update was missed
             return
-        if not in_pool:
-            return                   # a labeled row was relabeled: the pool is unchanged
+        pos = int(np.searchsorted(ids, entry_id))
+        if not (pos < len(ids) and ids[pos] == entry_id):
+            self._sums = (revision, ids, sums)   # a labeled row was relabeled
+            return
         keep = np.delete(ids, pos)
         X, _ = self.dataset.get_entries()
         if len(keep):
             similarity = pairwise_density(np.asarray(X[keep], dtype=np.float64),
                                           np.asarray(X[entry_id:entry_id + 1], dtype=np.float64),
                                           metric=self.metric)
-            self._sums = (keep, np.delete(sums, pos) - similarity, n_rows)
+            self._sums = (revision, keep, np.delete(sums, pos) - similarity)
         else:
-            self._sums = (keep, np.zeros(0), n_rows)
+            self._sums = (revision, keep, np.zeros(0))
