@@ -3,6 +3,7 @@ from fastal.query_strategies.coreset import CoreSet
 from fastal.query_strategies.density_weighted_meta import DensityWeightedMeta
 from fastal.query_strategies.epsilon_uncertainty_sampling import EpsilonUncertaintySampling
 from fastal.query_strategies.graph_density import GraphDensity
+from fastal.query_strategies.hintsvm import HintSVM
 from fastal.query_strategies.information_density import InformationDensity
 from fastal.query_strategies.query_by_committee import QueryByCommittee
 from fastal.query_strategies.random_sampling import RandomSampling
@@ -11,4 +12,4 @@ from fastal.query_strategies.uncertainty_sampling import UncertaintySampling
 
 __all__ = ["UncertaintySampling", "RandomSampling", "QueryByCommittee",
            "EpsilonUncertaintySampling", "InformationDensity", "CoreSet", "DensityWeightedMeta",
-           "RankedBatch", "GraphDensity"]
+           "HintSVM", "RankedBatch", "GraphDensity"]
