@@ -1,5 +1,8 @@
 """Query strategies with libact's names and constructor arguments, and a few more."""
+from fastal.query_strategies.active_learning_by_learning import ActiveLearningByLearning
+from fastal.query_strategies.bald import BALD
 from fastal.query_strategies.coreset import CoreSet
+from fastal.query_strategies.density_weighted_uncertainty_sampling import DWUS
 from fastal.query_strategies.density_weighted_meta import DensityWeightedMeta
 from fastal.query_strategies.epsilon_uncertainty_sampling import EpsilonUncertaintySampling
 from fastal.query_strategies.graph_density import GraphDensity
@@ -12,4 +15,4 @@ from fastal.query_strategies.uncertainty_sampling import UncertaintySampling
 
 __all__ = ["UncertaintySampling", "RandomSampling", "QueryByCommittee",
            "EpsilonUncertaintySampling", "InformationDensity", "CoreSet", "DensityWeightedMeta",
-           "HintSVM", "RankedBatch", "GraphDensity"]
+           "HintSVM", "DWUS", "ActiveLearningByLearning", "BALD", "RankedBatch", "GraphDensity"]
