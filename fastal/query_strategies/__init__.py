@@ -9,10 +9,12 @@ from fastal.query_strategies.graph_density import GraphDensity
 from fastal.query_strategies.hintsvm import HintSVM
 from fastal.query_strategies.information_density import InformationDensity
 from fastal.query_strategies.query_by_committee import QueryByCommittee
+from fastal.query_strategies.quire import QUIRE
 from fastal.query_strategies.random_sampling import RandomSampling
 from fastal.query_strategies.ranked_batch import RankedBatch
 from fastal.query_strategies.uncertainty_sampling import UncertaintySampling
+from fastal.query_strategies.variance_reduction import VarianceReduction
 
 __all__ = ["UncertaintySampling", "RandomSampling", "QueryByCommittee",
            "EpsilonUncertaintySampling", "InformationDensity", "CoreSet", "DensityWeightedMeta",
-           "HintSVM", "DWUS", "ActiveLearningByLearning", "BALD", "RankedBatch", "GraphDensity"]
+           "QUIRE", "HintSVM", "DWUS", "VarianceReduction", "ActiveLearningByLearning", "BALD", "RankedBatch", "GraphDensity"]

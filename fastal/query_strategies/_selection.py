@@ -47,6 +47,9 @@ def rank_with_ties(scores, k, tie, random_state):
     scores = np.asarray(scores, dtype=np.float64)
     if tie not in ("first", "isclose", "exact"):
         raise ValueError(f"unknown tie rule {tie!r}")
+    if np.isnan(scores).any():
+        raise ValueError(f"{int(np.isnan(scores).sum())} of {scores.size} scores are NaN (the "
+                         "model's outputs?); no row can be chosen by them")
     if k == 1:  # a single query: O(n), exactly libact's expressions
         if tie == "first":
             return np.array([np.argmax(scores)], dtype=np.int64)
