@@ -11,6 +11,7 @@ from fastal.models import LogisticRegression, SklearnProbaAdapter
 from fastal.query_strategies import QueryByCommittee, RandomSampling, UncertaintySampling
 from fastal.query_strategies.active_learning_by_learning import ActiveLearningByLearning, Exp4P
 from fastal.query_strategies.hintsvm import HintSVM
+from fastal.testing import query_sequence
 
 HEART_SCALE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "heart_scale")
 
@@ -43,15 +44,6 @@ def build(seed, T=15, committee=False, **kwargs):
     return qs, ds, y
 
 
-def run(qs, ds, y, steps):
-    asked = []
-    for _ in range(steps):
-        ask = int(qs.make_query())
-        asked.append(ask)
-        ds.update(ask, y[ask])
-    return asked
-
-
 # -- libact's expected sequences -------------------------------------------
 
 def test_libact_realdata_sequence_with_hintsvm():
@@ -64,7 +56,7 @@ def test_libact_realdata_sequence_with_hintsvm():
                                                                           multi_class="ovr")),
                           HintSVM(ds, random_state=1126)],
         model=LogisticRegression(solver="liblinear", multi_class="ovr"), random_state=1126)
-    assert run(qs, ds, y, 10) == [173, 103, 133, 184, 187, 147, 251, 83, 93, 33]
+    assert query_sequence(qs, ds, y, 10) == [173, 103, 133, 184, 187, 147, 251, 83, 93, 33]
 
 
 def test_libact_sequence_heart_scale_uncertainty_and_random():
@@ -76,7 +68,7 @@ def test_libact_sequence_heart_scale_uncertainty_and_random():
         query_strategies=[UncertaintySampling(ds, model=LogisticRegression(solver="liblinear")),
                           RandomSampling(ds, random_state=1126)],
         model=LogisticRegression(solver="liblinear"), random_state=1126)
-    assert run(qs, ds, y, 10) == [173, 76, 147, 161, 238, 124, 239, 23, 117, 105]
+    assert query_sequence(qs, ds, y, 10) == [173, 76, 147, 161, 238, 124, 239, 23, 117, 105]
 
 
 @pytest.mark.parametrize("seed, committee, kwargs, expected, weights", [
@@ -92,7 +84,7 @@ def test_libact_sequence_heart_scale_uncertainty_and_random():
 def test_sequences_and_weights_of_libact(seed, committee, kwargs, expected, weights):
     """Recorded from libact: ALBL over uncertainty, random (and committee) arms."""
     qs, ds, y = build(seed, committee=committee, **kwargs)
-    assert run(qs, ds, y, 15) == expected
+    assert query_sequence(qs, ds, y, 15) == expected
     np.testing.assert_allclose(qs.exp4p_.w, weights, rtol=1e-13)
 
 
@@ -268,7 +260,7 @@ def test_get_scores_is_not_implemented():
 
 def test_budget():
     qs, ds, y = build(12, T=3)
-    run(qs, ds, y, 3)
+    query_sequence(qs, ds, y, 3)
     with pytest.raises(ValueError, match="Out of query budget"):
         qs.make_query()
     qs, ds, y = build(12, T=3)

@@ -13,6 +13,7 @@ from fastal.labelers import IdealLabeler
 from fastal.models import SVM, LogisticRegression, SklearnProbaAdapter
 from fastal.query_strategies._uncertainty import clipped_entropy, entropy
 from fastal.query_strategies.bald import BALD, mutual_information
+from fastal.testing import query_sequence
 
 # libact's test_bald data
 X_TEN = np.array([[-2, -1], [-1, -1], [-1, -2], [1, 1], [1, 2], [2, 1],
@@ -40,15 +41,6 @@ def three_class_pool(seed, n=100, d=4, n_classes=3):
     first = [int(i) for c in range(n_classes) for i in np.flatnonzero(y == c)[:2]]
     partial = [y[i] if i in first else None for i in range(n)]
     return X, y, partial
-
-
-def run(qs, ds, y, steps):
-    asked = []
-    for _ in range(steps):
-        ask = int(qs.make_query())
-        asked.append(ask)
-        ds.update(ask, y[ask])
-    return asked
 
 
 # -- libact's test_bald, restated -------------------------------------------
@@ -93,7 +85,7 @@ def test_reproducible_with_the_same_random_state():
     runs = []
     for _ in range(2):
         ds = ten()
-        runs.append(run(BALD(ds, base_model=base, n_models=3, random_state=42), ds, Y_TEN, 3))
+        runs.append(query_sequence(BALD(ds, base_model=base, n_models=3, random_state=42), ds, Y_TEN, 3))
     assert runs[0] == runs[1]
 
 
@@ -101,7 +93,7 @@ def test_queries_are_distinct():
     ds = ten()
     qs = BALD(ds, models=[LogisticRegression(solver="liblinear", C=c) for c in (0.1, 1.0, 10.0)],
               random_state=42)
-    asked = run(qs, ds, Y_TEN, 4)
+    asked = query_sequence(qs, ds, Y_TEN, 4)
     assert len(set(asked)) == 4
 
 
@@ -163,11 +155,11 @@ def test_sequences_of_libact_on_its_test_data():
     ds = ten()
     qs = BALD(ds, models=[LogisticRegression(solver="liblinear", C=c) for c in (0.1, 1.0, 10.0)],
               random_state=42)
-    assert run(qs, ds, Y_TEN, 4) == [9, 7, 8, 6]
+    assert query_sequence(qs, ds, Y_TEN, 4) == [9, 7, 8, 6]
     ds = ten()
     qs = BALD(ds, base_model=SklearnProbaAdapter(SkLR(solver="liblinear", random_state=42)),
               n_models=5, random_state=42)
-    assert run(qs, ds, Y_TEN, 4) == [7, 6, 8, 9]
+    assert query_sequence(qs, ds, Y_TEN, 4) == [7, 6, 8, 9]
 
 
 def committee(kind, seed, ds):
@@ -188,7 +180,7 @@ def test_sequences_of_libact_three_classes(seed, kind, expected):
     """Recorded from libact: three classes, two labeled rows each; trees tie often."""
     X, y, partial = three_class_pool(seed)
     ds = Dataset(X, partial)
-    assert run(committee(kind, seed, ds), ds, y, 15) == expected
+    assert query_sequence(committee(kind, seed, ds), ds, y, 15) == expected
 
 
 # -- libact's arithmetic restated --------------------------------------------------

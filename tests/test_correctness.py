@@ -23,19 +23,12 @@ from hypothesis import strategies as st
 
 import fastal
 from fastal import kernels as K
+from fastal.testing import both_backends
 from fastal._core._threads import blas_thread_counts
 
 METRICS = ["euclidean", "manhattan", "cosine"]
 PROPERTY = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def both_backends(fn):
-    out = {}
-    for name in ("compiled", "python"):
-        with fastal.use_backend(name):
-            out[name] = fn()
-    return out
 
 
 # --- the definition, computed without the kernels' arithmetic ------------------------------

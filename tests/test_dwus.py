@@ -11,6 +11,7 @@ from sklearn.cluster import KMeans
 from fastal.base.dataset import Dataset, import_libsvm_sparse
 from fastal.query_strategies.density_weighted_uncertainty_sampling import (
     DWUS, DensityWeightedLogisticRegression, cluster_posteriors_em)
+from fastal.testing import query_sequence
 
 HEART_SCALE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "heart_scale")
 
@@ -24,15 +25,6 @@ def blob_pool(seed, n=120, d=3):
     first = [int(np.flatnonzero(y == -1)[0]), int(np.flatnonzero(y == 1)[0])]
     partial = [y[i] if i in first else None for i in range(n)]
     return X, y, partial
-
-
-def run(qs, ds, y, steps):
-    asked = []
-    for _ in range(steps):
-        ask = int(qs.make_query())
-        asked.append(ask)
-        ds.update(ask, y[ask])
-    return asked
 
 
 # -- libact's DWUS, restated step by step with its own arithmetic ------------
@@ -104,7 +96,7 @@ def test_libact_realdata_sequence():
     X, y = import_libsvm_sparse(HEART_SCALE).format_sklearn()
     ds = Dataset(X, np.concatenate([y[:10], [None] * (len(y) - 10)]))
     qs = DWUS(ds, random_state=1126)
-    assert run(qs, ds, y, 10) == [257, 220, 179, 84, 208, 70, 245, 62, 50, 69]
+    assert query_sequence(qs, ds, y, 10) == [257, 220, 179, 84, 208, 70, 245, 62, 50, 69]
 
 
 @pytest.mark.parametrize("seed, d, kwargs, expected", [
@@ -116,7 +108,7 @@ def test_sequences_of_libact(seed, d, kwargs, expected):
     """Query sequences libact's DWUS produces on these pools (recorded from libact)."""
     X, y, partial = blob_pool(seed, d=d)
     ds = Dataset(X, partial)
-    assert run(DWUS(ds, random_state=seed, **kwargs), ds, y, 12) == expected
+    assert query_sequence(DWUS(ds, random_state=seed, **kwargs), ds, y, 12) == expected
 
 
 # -- equality with the restated arithmetic --------------------------------------
@@ -296,9 +288,9 @@ def test_sparse_rows_give_the_dense_queries():
     X, y, partial = blob_pool(11)
     X[X < -1] = 0.0
     ds_dense = Dataset(X, partial)
-    dense = run(DWUS(ds_dense, random_state=11), ds_dense, y, 5)
+    dense = query_sequence(DWUS(ds_dense, random_state=11), ds_dense, y, 5)
     ds_sparse = Dataset(sp.csr_matrix(X), partial)
-    assert run(DWUS(ds_sparse, random_state=11), ds_sparse, y, 5) == dense
+    assert query_sequence(DWUS(ds_sparse, random_state=11), ds_sparse, y, 5) == dense
 
 
 def test_errors():

@@ -12,6 +12,7 @@ import fastal
 from fastal.base.dataset import Dataset, import_libsvm_sparse
 from fastal.query_strategies._selection import EMPTY_POOL
 from fastal.query_strategies.hintsvm import HINT_EPSILON, HintSVM, decision_values, fit_dual
+from fastal.testing import query_sequence
 
 HEART = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "heart_scale")
 # libact's test_realdata.test_HintSVM: first 5 rows labeled, random_state=1126
@@ -32,15 +33,6 @@ KERNEL_KEYS = ("kernel", "degree", "gamma", "coef0")
 def heart():
     X, y = import_libsvm_sparse(HEART).format_sklearn()
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-
-def run(ds, qs, y, n):
-    asked = []
-    for _ in range(n):
-        ask = int(qs.make_query())
-        ds.update(ask, y[ask])
-        asked.append(ask)
-    return asked
 
 
 def sk_kernel(A, B, kernel="linear", degree=3, gamma=0.1, coef0=0.0):
@@ -65,7 +57,7 @@ def test_libact_heart_scale_sequence(backend, heart):
     X, y = heart
     ds = Dataset(X, np.concatenate([y[:5], [None] * (len(y) - 5)]))
     qs = HintSVM(ds, random_state=1126)
-    assert run(ds, qs, y, 10) == LIBACT_SEQUENCE
+    assert query_sequence(qs, ds, y, 10) == LIBACT_SEQUENCE
 
 
 def test_heart_scale_picks_are_not_solver_ties(heart):

@@ -17,18 +17,10 @@ from sklearn.neighbors import kneighbors_graph
 
 import fastal
 from fastal import kernels as K
+from fastal.testing import both_backends
 
 
 METRICS = ["euclidean", "manhattan", "cosine"]
-
-
-def both_backends(fn):
-    """Call fn() under each backend and return {backend: result}."""
-    out = {}
-    for name in ("compiled", "python"):
-        with fastal.use_backend(name):
-            out[name] = fn()
-    return out
 
 
 SCIPY = {"euclidean": "euclidean", "manhattan": "cityblock", "cosine": "cosine"}

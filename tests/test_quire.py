@@ -15,6 +15,7 @@ from sklearn.metrics.pairwise import linear_kernel, polynomial_kernel, rbf_kerne
 from fastal.base.dataset import Dataset, import_libsvm_sparse
 from fastal.query_strategies._selection import EMPTY_POOL
 from fastal.query_strategies.quire import QUIRE, quire_kernel_matrix
+from fastal.testing import query_sequence
 
 # Scores are compared with this relative tolerance, scaled by the largest
 # |score|: the two computations differ only by rounding (re-associated sums
@@ -82,16 +83,9 @@ def random_pool(n=36, d=3, labeled_fraction=0.3, seed=0):
 
 def test_libact_query_sequence():
     ds = Dataset(LIBACT_X, LIBACT_Y[:6] + [None] * 4)
-    qs = QUIRE(ds)
-    asked = []
-    for _ in range(4):
-        ask = qs.make_query()
-        ds.update(ask, LIBACT_Y[ask])
-        asked.append(int(ask))
-    assert asked == [6, 7, 9, 8]
+    assert query_sequence(QUIRE(ds), ds, LIBACT_Y, 4) == [6, 7, 9, 8]
 
 
-@pytest.mark.skipif(not os.path.exists(HEART_SCALE), reason="tests/data/heart_scale is missing")
 @pytest.mark.parametrize("kernel, expected", [
     ("rbf", [117, 175, 256, 64, 103, 118, 180, 159, 129, 235]),
     (lambda X, Y: np.dot(X, Y.T), [9, 227, 176, 110, 52, 117, 228, 205, 103, 175]),
@@ -100,13 +94,7 @@ def test_libact_realdata_sequences(kernel, expected):
     """libact's test_realdata: 270 rows of heart_scale, 5 labeled, 10 queries."""
     X, y = import_libsvm_sparse(HEART_SCALE).format_sklearn()
     ds = Dataset(X, list(y[:5]) + [None] * (len(y) - 5))
-    qs = QUIRE(ds, kernel=kernel)
-    asked = []
-    for _ in range(10):
-        ask = qs.make_query()
-        ds.update(ask, y[ask])
-        asked.append(int(ask))
-    assert asked == expected
+    assert query_sequence(QUIRE(ds, kernel=kernel), ds, y, 10) == expected
 
 
 def test_libact_first_scores():

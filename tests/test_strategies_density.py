@@ -10,6 +10,7 @@ from fastal.base.dataset import Dataset
 from fastal.models import LogisticRegression, SklearnProbaAdapter
 from fastal.query_strategies import (CoreSet, DensityWeightedMeta, GraphDensity,
                                      InformationDensity, RankedBatch, UncertaintySampling)
+from fastal.testing import query_sequence
 
 
 def make_pool(seed=0, n=150, d=4, n_labeled=8):
@@ -20,15 +21,6 @@ def make_pool(seed=0, n=150, d=4, n_labeled=8):
                               np.flatnonzero(y == 1)[:n_labeled // 2]])
     partial = [y[i] if i in set(labeled) else None for i in range(n)]
     return X, y, partial
-
-
-def run(qs, ds, y, steps):
-    asked = []
-    for _ in range(steps):
-        ask = int(qs.make_query())
-        asked.append(ask)
-        ds.update(ask, y[ask])
-    return asked
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine", "cityblock"])
@@ -58,7 +50,7 @@ def test_information_density_sequence(backend, method, metric):
     ds = Dataset(X, partial)
     qs = InformationDensity(ds, model=LogisticRegression(), method=method, metric=metric,
                             random_state=3)
-    assert run(qs, ds, y, 8) == expected
+    assert query_sequence(qs, ds, y, 8) == expected
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cityblock", "cosine"])
@@ -75,7 +67,7 @@ def test_coreset_sequence_and_cache(backend, metric):
         labels[ask] = y[ask]
     ds = Dataset(X, partial)
     qs = CoreSet(ds, metric=metric, random_state=11)
-    assert run(qs, ds, y, 15) == expected
+    assert query_sequence(qs, ds, y, 15) == expected
     # the cached minimum distances equal a fresh computation
     ids, scores = qs._get_scores()
     lab = ds.get_labeled_mask()

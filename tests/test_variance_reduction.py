@@ -17,6 +17,7 @@ from fastal.models import SVM, LogisticRegression, SklearnAdapter
 from fastal.query_strategies._selection import EMPTY_POOL
 from fastal.query_strategies.variance_reduction import (
     VarianceReduction, expected_variance, fisher_ridge)
+from fastal.testing import query_sequence
 
 # Relative tolerance (scaled by the largest value) between the vectorised and
 # the direct computations: both are backward stable evaluations of the same
@@ -77,20 +78,11 @@ def direct_expected_variances(X, partial, make_est, ridge=1.0):
     return np.flatnonzero(~labeled), np.array(errors)
 
 
-def run_qs(ds, qs, truth, quota):
-    asked = []
-    for _ in range(quota):
-        ask = qs.make_query()
-        ds.update(ask, truth[ask])
-        asked.append(int(ask))
-    return asked
-
-
 def test_libact_query_sequence():
     ds = Dataset(LIBACT_X, LIBACT_Y[:2] + [None] * 4)
     qs = VarianceReduction(ds, model=LogisticRegression(solver="liblinear", multi_class="ovr"),
                            sigma=0.1)
-    assert run_qs(ds, qs, LIBACT_Y, 4) == [4, 5, 2, 3]
+    assert query_sequence(qs, ds, LIBACT_Y, 4) == [4, 5, 2, 3]
 
 
 @pytest.mark.parametrize("k, d, n_labeled", [(2, 2, 3), (3, 1, 4), (1, 3, 2), (4, 2, 1), (3, 3, 5)])

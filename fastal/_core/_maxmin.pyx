@@ -220,6 +220,28 @@ cdef inline double _ranked_score(double alpha, double md, double u, double scale
     return alpha * (1.0 - scale / (scale + md)) + (1.0 - alpha) * u
 
 
+cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_t t,
+                                const long long* picks, double* md, long long* stamp,
+                                double* fresh, const double* u, bint has_scores,
+                                Py_ssize_t n_unl0, Py_ssize_t n_lab0, double scale,
+                                int metric) noexcept nogil:
+    """Bring ``row`` to step t: fold in the rows picked since its last refresh,
+    then its score (the eager rule's, same expression).  Returns the work done."""
+    cdef Py_ssize_t p, done = (t - stamp[row]) * X.shape[1] + 1
+    cdef double dist, alpha
+    for p in range(stamp[row], t):
+        dist = pair_distance(X, row, X, picks[p], metric)
+        if dist < md[row]:
+            md[row] = dist
+    stamp[row] = t
+    if has_scores:
+        alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
+        fresh[row] = _ranked_score(alpha, md[row], u[row], scale)
+    else:
+        fresh[row] = md[row]
+    return done
+
+
 def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint has_scores,
             Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0, Py_ssize_t exclude,
             int metric, double scale):
@@ -240,9 +262,9 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
     refreshed key is refreshed too, and the pick is the first index among the
     largest refreshed scores -- exactly the eager rule.
     """
-    cdef Py_ssize_t n = X.shape[0], i, p, t, size, ncand, c
+    cdef Py_ssize_t n = X.shape[0], i, t, size, ncand, c
     cdef double N = <double>(n_unl0 + n_lab0)
-    cdef double C = 0.0, umax = 1.0, umin = 0.0, alpha, dist, margin = 0.0, kbest, shift
+    cdef double C = 0.0, umax = 1.0, umin = 0.0, alpha, margin = 0.0, kbest, shift
     cdef long long top, best
     cdef Py_ssize_t work = 0
     cdef int stop = 0
@@ -286,20 +308,9 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
                     break
             top = hx[0]
             if stamp[top] != t:
-                # refresh against the rows picked since its last refresh
-                for p in range(stamp[top], t):
-                    dist = pair_distance(X, top, X, picks[p], metric)
-                    if dist < md[top]:
-                        md[top] = dist
-                work = work + (t - stamp[top]) * X.shape[1] + 1
-                stamp[top] = t
-                if has_scores:
-                    alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
-                    fresh[top] = _ranked_score(alpha, md[top], u[top], scale)
-                    hk[0] = fresh[top] - t * C / N
-                else:
-                    fresh[top] = md[top]
-                    hk[0] = md[top]
+                work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0], &u[0],
+                                       has_scores, n_unl0, n_lab0, scale, metric)
+                hk[0] = fresh[top] - t * C / N if has_scores else fresh[top]
                 _sift_down(&hk[0], &hx[0], size, 0)
                 continue
             if not has_scores:
@@ -317,14 +328,8 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
             while size > 0 and hk[0] >= kbest - margin:
                 top = hx[0]
                 if stamp[top] != t:
-                    for p in range(stamp[top], t):
-                        dist = pair_distance(X, top, X, picks[p], metric)
-                        if dist < md[top]:
-                            md[top] = dist
-                    work = work + (t - stamp[top]) * X.shape[1] + 1
-                    stamp[top] = t
-                    alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
-                    fresh[top] = _ranked_score(alpha, md[top], u[top], scale)
+                    work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0],
+                                           &u[0], True, n_unl0, n_lab0, scale, metric)
                     hk[0] = fresh[top] - t * C / N
                     _sift_down(&hk[0], &hx[0], size, 0)
                     continue
