@@ -18,6 +18,7 @@ from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, pair_key, key_distance, pair_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, checked_malloc, stop_requested,
     raise_if_stopped)
+from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
 
 cdef Py_ssize_t GEMM_BLOCK = 1024
@@ -167,54 +168,6 @@ def _keys_to_distances(double[::1] keys):
     return np.asarray(keys)
 
 
-cdef inline bint _better(double ka, long long ia, double kb, long long ib) noexcept nogil:
-    return ka > kb or (ka == kb and ia < ib)
-
-
-cdef inline void _sift_down(double* hk, long long* hx, Py_ssize_t size, Py_ssize_t pos) noexcept nogil:
-    cdef Py_ssize_t child
-    cdef double k = hk[pos]
-    cdef long long x = hx[pos]
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        if child + 1 < size and _better(hk[child + 1], hx[child + 1], hk[child], hx[child]):
-            child = child + 1
-        if _better(hk[child], hx[child], k, x):
-            hk[pos] = hk[child]
-            hx[pos] = hx[child]
-            pos = child
-        else:
-            break
-    hk[pos] = k
-    hx[pos] = x
-
-
-cdef inline void _sift_up(double* hk, long long* hx, Py_ssize_t pos) noexcept nogil:
-    cdef Py_ssize_t parent
-    cdef double k = hk[pos]
-    cdef long long x = hx[pos]
-    while pos > 0:
-        parent = (pos - 1) // 2
-        if _better(k, x, hk[parent], hx[parent]):
-            hk[pos] = hk[parent]
-            hx[pos] = hx[parent]
-            pos = parent
-        else:
-            break
-    hk[pos] = k
-    hx[pos] = x
-
-
-cdef inline void _pop_top(double* hk, long long* hx, Py_ssize_t* size) noexcept nogil:
-    size[0] = size[0] - 1
-    if size[0] > 0:
-        hk[0] = hk[size[0]]
-        hx[0] = hx[size[0]]
-        _sift_down(hk, hx, size[0], 0)
-
-
 cdef inline double _ranked_score(double alpha, double md, double u, double scale) noexcept nogil:
     """alpha * (1 - 1 / (1 + md / scale)) + (1 - alpha) * u, in the twin's order."""
     return alpha * (1.0 - scale / (scale + md)) + (1.0 - alpha) * u
@@ -299,7 +252,7 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
             hx[size] = i
             size = size + 1
         for i in range(size // 2 - 1, -1, -1):
-            _sift_down(&hk[0], &hx[0], size, i)
+            top_sift_down(&hk[0], &hx[0], size, i)
         t = 0
         while t < batch:
             if work > SIGNAL_WORK:
@@ -311,11 +264,11 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
                 work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0], &u[0],
                                        has_scores, n_unl0, n_lab0, scale, metric)
                 hk[0] = fresh[top] - t * C / N if has_scores else fresh[top]
-                _sift_down(&hk[0], &hx[0], size, 0)
+                top_sift_down(&hk[0], &hx[0], size, 0)
                 continue
             if not has_scores:
                 picks[t] = top
-                _pop_top(&hk[0], &hx[0], &size)
+                top_pop(&hk[0], &hx[0], &size)
                 t = t + 1
                 continue
             # ranked batch: gather every row that could tie with or beat the top
@@ -324,14 +277,14 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
             kbest = hk[0]
             cand[ncand] = top
             ncand = ncand + 1
-            _pop_top(&hk[0], &hx[0], &size)
+            top_pop(&hk[0], &hx[0], &size)
             while size > 0 and hk[0] >= kbest - margin:
                 top = hx[0]
                 if stamp[top] != t:
                     work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0],
                                            &u[0], True, n_unl0, n_lab0, scale, metric)
                     hk[0] = fresh[top] - t * C / N
-                    _sift_down(&hk[0], &hx[0], size, 0)
+                    top_sift_down(&hk[0], &hx[0], size, 0)
                     continue
                 if hk[0] > kbest:
                     kbest = hk[0]
@@ -339,7 +292,7 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
                     best = top
                 cand[ncand] = top
                 ncand = ncand + 1
-                _pop_top(&hk[0], &hx[0], &size)
+                top_pop(&hk[0], &hx[0], &size)
             picks[t] = best
             shift = t * C / N
             for c in range(ncand):
@@ -347,7 +300,7 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
                     hk[size] = fresh[cand[c]] - shift
                     hx[size] = cand[c]
                     size = size + 1
-                    _sift_up(&hk[0], &hx[0], size - 1)
+                    top_sift_up(&hk[0], &hx[0], size - 1)
             t = t + 1
     raise_if_stopped(&stop)
     return picks_arr

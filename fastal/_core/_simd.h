@@ -93,4 +93,32 @@ static void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d, ptr
     }
 }
 
+/* Candidate filter of the matrix-product k-NN tiles (see fastal/_core/_knn.pyx).
+ *
+ * For c in [c0, nb): approx[c] = sa + sb[c] - 2 g[c] (metric 0, squared
+ * euclidean from centred rows) or 1 - g[c] (metric 2, cosine of unit rows),
+ * written over g; returns how many satisfy approx <= thr_row or approx <=
+ * thr_col[c].  Branch-free so that it vectorises.
+ */
+FASTAL_CLONES
+static ptrdiff_t fastal_filter_row(double *g, double sa, const double *sb, double thr_row,
+                                   const double *thr_col, ptrdiff_t c0, ptrdiff_t nb, int metric)
+{
+    ptrdiff_t c, hits = 0;
+    if (metric == 0) {
+        for (c = c0; c < nb; ++c) {
+            const double a = sa + sb[c] - 2.0 * g[c];
+            g[c] = a;
+            hits += (a <= thr_row) | (a <= thr_col[c]);
+        }
+    } else {
+        for (c = c0; c < nb; ++c) {
+            const double a = 1.0 - g[c];
+            g[c] = a;
+            hits += (a <= thr_row) | (a <= thr_col[c]);
+        }
+    }
+    return hits;
+}
+
 #endif
