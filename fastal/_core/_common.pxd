@@ -212,6 +212,10 @@ cdef inline void pack_transposed(const floating[:, :] B, Py_ssize_t j0, Py_ssize
 cdef extern from "_simd.h" nogil:
     void fastal_block_raw(const double* x, const double* RT, Py_ssize_t d, Py_ssize_t bj,
                           int metric, double* out)
+    Py_ssize_t fastal_density_row(double* g, double sa, const double* sb, Py_ssize_t c0,
+                                  Py_ssize_t nb, int mode, int transform, double scale,
+                                  double recheck, double tiny, double* v, double* col_acc,
+                                  double* row_sum)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)
 

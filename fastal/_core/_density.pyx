@@ -13,14 +13,14 @@ from libc.math cimport sqrt
 from libc.stdlib cimport free
 
 from fastal._core._common cimport (
-    EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, cosine_from_dot,
-    pack_transposed, raw_row_vs_block, pack_rows, gemm_abt, checked_malloc, stop_requested,
+    EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, pack_transposed,
+    pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, checked_malloc, stop_requested,
     raise_if_stopped, FASTAL_TINY)
 from fastal._core._threads import single_threaded_blas
 
-cdef Py_ssize_t GEMM_BLOCK = 1024     # rows per tile side in the matrix-product path
-cdef Py_ssize_t DIRECT_BLOCK = 256    # columns per block in the direct path
-cdef Py_ssize_t GEMM_MIN_DIM = 16     # below this many features direct loops win
+cdef Py_ssize_t PRODUCT_TILE = 256   # rows per tile side in the matrix-product path
+cdef Py_ssize_t EXACT_TILE = 256     # rows per tile side in the direct path
+cdef Py_ssize_t GEMM_MIN_DIM = 16     # below this many features direct sums win
 cdef Py_ssize_t COSINE_ROWS = 65536   # rows between signal checks in cosine_mean
 # A squared euclidean distance from the norm expansion is recomputed directly
 # when it is below RECHECK * (|a|^2 + |b|^2) (cancellation would spoil it).
@@ -37,175 +37,122 @@ cdef inline double _transform(double dist, int transform, double scale) noexcept
     return dist
 
 
+def _tiles(Py_ssize_t n, Py_ssize_t m, Py_ssize_t B, bint self_ref):
+    """Tile corners (row, column) of the n x m matrix; with self_ref only column >= row."""
+    nbi, nbj = (n + B - 1) // B, (m + B - 1) // B
+    pairs = [(i, j) for i in range(nbi) for j in range(i if self_ref else 0, nbj)]
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2) * B
+
+
+cdef void _tile_sums(const floating[:, :] X, const floating[:, :] R, Py_ssize_t a0,
+                     Py_ssize_t na, Py_ssize_t b0, Py_ssize_t nb, bint self_ref,
+                     bint use_product, int metric, int transform, double scale,
+                     const double* center, double* work, Py_ssize_t B,
+                     double* sums) noexcept nogil:
+    """Add the tile's terms to ``sums`` (one thread's row sums; with self_ref the
+    tile also stands for its mirror, whose terms go to the column rows)."""
+    cdef Py_ssize_t d = X.shape[1], r, c, c0, i, hits
+    cdef bint diagonal = self_ref and a0 == b0   # only the pairs c > r
+    cdef bint mirrored = self_ref                 # each pair's term also goes to its column
+    cdef double* PA = work                 # B x d (product) or d x B (direct, R packed)
+    cdef double* PB = work + B * d         # B x d
+    cdef double* sa = PB + B * d           # B
+    cdef double* sb = sa + B               # B
+    cdef double* col = sb + B              # B: the mirrored terms of each column
+    cdef double* vals = col + B            # B: one row's transformed values
+    cdef double* xrow = vals + B           # d
+    cdef double* G = xrow + d              # B x B
+    cdef double row_sum, exact
+    cdef int mode
+    if use_product:
+        pack_rows(X, a0, na, center, PA, sa)
+        pack_rows(R, b0, nb, center, PB, sb)
+        gemm_abt(PA, PB, G, <int>na, <int>nb, <int>d)
+        mode = 0 if metric == EUCLIDEAN else 2
+    else:
+        pack_transposed(R, b0, nb, PA)
+        for r in range(na):
+            for c in range(d):
+                xrow[c] = <double>X[a0 + r, c]
+            fastal_block_raw(xrow, PA, d, nb, metric, G + r * nb)
+        mode = 1 if metric == EUCLIDEAN else (2 if metric == COSINE else 3)
+    if mirrored:
+        for c in range(nb):
+            col[c] = 0.0
+    for r in range(na):
+        i = a0 + r
+        c0 = r + 1 if diagonal else 0
+        row_sum = 0.0
+        hits = fastal_density_row(G + r * nb, sa[r], sb, c0, nb, mode, transform, scale,
+                                  RECHECK, FASTAL_TINY, vals, col if mirrored else NULL,
+                                  &row_sum)
+        if hits:
+            for c in range(c0, nb):
+                if (mode == 0 and G[r * nb + c] < RECHECK * (sa[r] + sb[c])) or (
+                        mode == 1 and G[r * nb + c] < FASTAL_TINY):
+                    exact = _transform(key_to_distance(euclidean_key(
+                        raw_pair(X, i, R, b0 + c, EUCLIDEAN), X, i, R, b0 + c)), transform, scale)
+                    row_sum = row_sum + (exact - vals[c])
+                    if mirrored:
+                        col[c] = col[c] + (exact - vals[c])
+        sums[i] += row_sum
+    if mirrored:
+        for c in range(nb):
+            sums[b0 + c] += col[c]
+
+
 def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, int metric,
                int transform, double scale, bint include_self, int n_threads):
-    """Row sums of t(d(x_i, r_j)); self_ref means R is X and d(x_i, x_i) = 0."""
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    acc = np.zeros(n, dtype=np.float64)
-    cdef double[::1] acc_v = acc
-    if n == 0 or R.shape[0] == 0:
-        return acc
-    if metric != MANHATTAN and d >= GEMM_MIN_DIM:
-        with single_threaded_blas():
-            _sums_gemm(X, R, self_ref, metric, transform, scale, include_self, n_threads, acc_v)
-    else:
-        _sums_direct(X, R, self_ref, metric, transform, scale, include_self, n_threads, acc_v)
-    return acc
-
-
-cdef int _sums_direct(const floating[:, :] X, const floating[:, :] R, bint self_ref,
-                      int metric, int transform, double scale, bint include_self,
-                      int n_threads, double[::1] acc) except -1:
-    """Tiles of direct distances; with self_ref only tiles jb >= ib, each
-    off-diagonal tile adding to the sums of its rows and of its columns."""
-    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1], B = DIRECT_BLOCK
-    cdef Py_ssize_t nbi = (n + B - 1) // B, nbj = (m + B - 1) // B
-    cdef Py_ssize_t ib_blk, jb_blk, ib, jb, bi, bj, r, c, i
-    cdef double s, v, self_value = _transform(0.0, transform, scale) if include_self else 0.0
-    cdef double* row
-    cdef double* RT = NULL
-    cdef double* D = NULL
-    cdef double* xrows = NULL
-    cdef int stop = 0
-    try:
-        RT = <double*> checked_malloc(d * B * sizeof(double))
-        D = <double*> checked_malloc(B * B * sizeof(double))
-        xrows = <double*> checked_malloc(n_threads * d * sizeof(double))
-        with nogil:
-            for ib_blk in range(nbi):
-                ib = ib_blk * B
-                bi = min(B, n - ib)
-                for jb_blk in range(ib_blk if self_ref else 0, nbj):
-                    if stop_requested(&stop):
-                        break
-                    jb = jb_blk * B
-                    bj = min(B, m - jb)
-                    pack_transposed(R, jb, bj, RT)
-                    for r in prange(bi, num_threads=n_threads, schedule="static"):
-                        i = ib + r
-                        row = D + r * B
-                        raw_row_vs_block(X, i, RT, bj, metric, row, xrows + threadid() * d)
-                        if metric == EUCLIDEAN:
-                            for c in range(bj):
-                                if row[c] < FASTAL_TINY:
-                                    row[c] = key_to_distance(euclidean_key(row[c], X, i, R, jb + c))
-                                else:
-                                    row[c] = sqrt(row[c])
-                        elif metric == COSINE:
-                            for c in range(bj):
-                                row[c] = cosine_from_dot(row[c])
-                        s = 0.0
-                        for c in range(bj):
-                            v = _transform(row[c], transform, scale)
-                            if self_ref and jb + c == i:
-                                v = self_value
-                            row[c] = v
-                            s = s + v
-                        acc[i] += s
-                    if self_ref and jb_blk != ib_blk:
-                        for c in prange(bj, num_threads=n_threads, schedule="static"):
-                            s = 0.0
-                            for r in range(bi):
-                                s = s + D[r * B + c]
-                            acc[jb + c] += s
-                if stop:
-                    break
-        raise_if_stopped(&stop)
-    finally:
-        free(RT); free(D); free(xrows)
-    return 0
-
-
-cdef int _sums_gemm(const floating[:, :] X, const floating[:, :] R, bint self_ref,
-                    int metric, int transform, double scale, bint include_self, int n_threads,
-                    double[::1] acc) except -1:
-    """Tiles of the matrix product, spread over OpenMP threads (BLAS runs one
-    thread per tile; the caller limits BLAS threads).  With self_ref only
-    tiles jb >= ib are computed and each off-diagonal tile adds to the sums of
-    its rows and of its columns.  Cosine rows are unit rows (dot = cosine)."""
+    """Row sums of t(d(x_i, r_j)); self_ref means R is X and d(x_i, x_i) = 0
+    (the j = i term, t(0), is added when include_self)."""
     cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
-    cdef Py_ssize_t B = GEMM_BLOCK
-    cdef Py_ssize_t nbi = (n + B - 1) // B, nbj = (m + B - 1) // B
-    cdef Py_ssize_t tile, ntiles, ib, jb, bi, bj, r, c, gi, gj, tid
-    cdef double s, v, d2, self_value = _transform(0.0, transform, scale) if include_self else 0.0
-    cdef double* PA
-    cdef double* PB
-    cdef double* na
-    cdef double* nb
-    cdef double* G
-    cdef double* mine
-    cdef double* center = NULL
+    cdef bint use_product = metric != MANHATTAN and d >= GEMM_MIN_DIM
+    cdef Py_ssize_t B = PRODUCT_TILE if use_product else EXACT_TILE
+    cdef Py_ssize_t tile, ntiles, tid
+    cdef Py_ssize_t per_thread = 2 * B * d + 4 * B + d + B * B
     cdef double* work = NULL
+    cdef double* center = NULL
     cdef double[::1] mu
     cdef int stop = 0
-    if self_ref:
-        pairs = [(i, j) for i in range(nbi) for j in range(i, nbj)]
-    else:
-        pairs = [(i, j) for i in range(nbi) for j in range(nbj)]
-    tiles_arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2) * B
+    if n == 0 or m == 0:
+        return np.zeros(n, dtype=np.float64)
+    tiles_arr = _tiles(n, m, B, self_ref)
     cdef long long[:, ::1] tiles = tiles_arr
     ntiles = tiles_arr.shape[0]
     part_arr = np.zeros((n_threads, n), dtype=np.float64)
     cdef double[:, ::1] part = part_arr
-    cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B
-    if metric == EUCLIDEAN:
+    if use_product and metric == EUCLIDEAN:
         # distances do not change under translation; centring on the reference
         # mean keeps the norm expansion well conditioned.
         mu = np.ascontiguousarray(np.mean(np.asarray(R), axis=0, dtype=np.float64))
         center = &mu[0]
     try:
         work = <double*> checked_malloc(n_threads * per_thread * sizeof(double))
-        with nogil:
-            for tile in prange(ntiles, num_threads=n_threads, schedule="static"):
-                if stop_requested(&stop):
-                    continue
-                tid = threadid()
-                PA = work + tid * per_thread
-                PB = PA + B * d
-                na = PB + B * d
-                nb = na + B
-                G = nb + B
-                mine = &part[tid, 0]
-                ib = tiles[tile, 0]
-                jb = tiles[tile, 1]
-                bi = min(B, n - ib)
-                bj = min(B, m - jb)
-                pack_rows(X, ib, bi, center, PA, na)
-                pack_rows(R, jb, bj, center, PB, nb)
-                gemm_abt(PA, PB, G, <int>bi, <int>bj, <int>d)
-                for r in range(bi):
-                    gi = ib + r
-                    s = 0.0
-                    for c in range(bj):
-                        gj = jb + c
-                        if self_ref and gi == gj:
-                            v = self_value
-                        elif metric == EUCLIDEAN:
-                            # norm expansion on centred rows; cancellation makes
-                            # small values unreliable, so those are recomputed
-                            d2 = na[r] + nb[c] - 2.0 * G[r * bj + c]
-                            if d2 < RECHECK * (na[r] + nb[c]):
-                                v = key_to_distance(euclidean_key(
-                                    raw_pair(X, gi, R, gj, EUCLIDEAN), X, gi, R, gj))
-                            else:
-                                v = sqrt(d2)
-                            v = _transform(v, transform, scale)
-                        else:
-                            v = _transform(cosine_from_dot(G[r * bj + c]), transform, scale)
-                        G[r * bj + c] = v
-                        s = s + v
-                    mine[gi] += s
-                if self_ref and jb != ib:
-                    # the tile also holds the terms of the mirrored pairs
-                    for r in range(bi):
-                        for c in range(bj):
-                            mine[jb + c] += G[r * bj + c]
+        with (single_threaded_blas() if use_product else _no_limit()):
+            with nogil:
+                for tile in prange(ntiles, num_threads=n_threads, schedule="dynamic"):
+                    if stop_requested(&stop):
+                        continue
+                    tid = threadid()
+                    _tile_sums(X, R, tiles[tile, 0], min(B, n - tiles[tile, 0]), tiles[tile, 1],
+                               min(B, m - tiles[tile, 1]), self_ref, use_product, metric,
+                               transform, scale, center, work + tid * per_thread, B,
+                               &part[tid, 0])
         raise_if_stopped(&stop)
     finally:
         free(work)
-    acc_np = np.asarray(acc)
-    acc_np += part_arr.sum(axis=0)
-    return 0
+    sums = part_arr.sum(axis=0)
+    if self_ref and include_self:
+        sums += _transform(0.0, transform, scale)
+    return sums
+
+
+class _no_limit:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):

@@ -121,4 +121,65 @@ static ptrdiff_t fastal_filter_row(double *g, double sa, const double *sb, doubl
     return hits;
 }
 
+
+/* One row of a density tile (see fastal/_core/_density.pyx).
+ *
+ * g[c0..nb) holds, by mode: 0 the dot products of centred rows (squared
+ * euclidean distance sa + sb[c] - 2 g[c], approximate), 1 exact squared
+ * euclidean sums, 2 dot products of unit rows (cosine distance 1 - g,
+ * clipped to [0, 2]), 3 exact manhattan distances.  On return g[c] holds the
+ * distance's square (modes 0, 1) or the distance (2, 3), v[c] the
+ * transformed value (transform 0: scale / (scale + distance); 1: the
+ * distance), col_acc[c] (unless NULL) has v[c] added, and *row_sum has the
+ * sum of v[c0..nb) added.  Returns how many entries need an exact
+ * recomputation: mode 0 below recheck * (sa + sb[c]) (cancellation), mode 1
+ * below tiny (the squared sum may have underflowed).
+ */
+FASTAL_CLONES
+static ptrdiff_t fastal_density_row(double *g, double sa, const double *sb, ptrdiff_t c0,
+                                    ptrdiff_t nb, int mode, int transform, double scale,
+                                    double recheck, double tiny, double *v, double *col_acc,
+                                    double *row_sum)
+{
+    ptrdiff_t c, hits = 0;
+    fastal_v4d s0 = {0, 0, 0, 0}, s1 = s0;
+    double tail = 0.0;
+    if (mode == 0) {
+        for (c = c0; c < nb; ++c) {
+            const double a = sa + sb[c] - 2.0 * g[c];
+            g[c] = a;
+            hits += a < recheck * (sa + sb[c]);
+        }
+    } else if (mode == 1) {
+        for (c = c0; c < nb; ++c)
+            hits += g[c] < tiny;
+    } else if (mode == 2) {
+        for (c = c0; c < nb; ++c) {
+            const double a = 1.0 - g[c];
+            g[c] = a < 0.0 ? 0.0 : (a > 2.0 ? 2.0 : a);
+        }
+    }
+    if (mode <= 1) {
+        for (c = c0; c < nb; ++c) {
+            const double dist = sqrt(g[c] > 0.0 ? g[c] : 0.0);
+            v[c] = transform == 0 ? scale / (scale + dist) : dist;
+        }
+    } else {
+        for (c = c0; c < nb; ++c)
+            v[c] = transform == 0 ? scale / (scale + g[c]) : g[c];
+    }
+    if (col_acc != NULL)
+        for (c = c0; c < nb; ++c)
+            col_acc[c] += v[c];
+    for (c = c0; c + 8 <= nb; c += 8) {
+        s0 = s0 + fastal_load4(v + c);
+        s1 = s1 + fastal_load4(v + c + 4);
+    }
+    for (; c < nb; ++c)
+        tail += v[c];
+    s0 = s0 + s1;
+    *row_sum += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
+    return hits;
+}
+
 #endif
