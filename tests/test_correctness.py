@@ -172,13 +172,14 @@ def test_absurd_n_jobs_is_capped_not_a_huge_workspace(backend, call):
 
 
 def test_allocation_failure_is_a_memory_error(tmp_path):
-    """The workspace of 20 x 200,000 rows (2 x 1024 x 200,000 doubles, 3.3 GB per
-    thread) cannot be allocated under a 1.5 GB address-space limit."""
+    """The workspace for 20 rows of 1,000,000 features (two tiles of 256 rows x
+    1,000,000 doubles, 4 GB per thread) cannot be allocated under a 1.5 GB
+    address-space limit."""
     code = textwrap.dedent("""
         import resource
         import numpy as np
         from fastal import kernels as K
-        X = np.random.default_rng(0).normal(size=(20, 200_000))
+        X = np.random.default_rng(0).normal(size=(20, 1_000_000))
         used = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()
         resource.setrlimit(resource.RLIMIT_AS, (used + 1_500_000_000, resource.RLIM_INFINITY))
         try:
