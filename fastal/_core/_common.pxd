@@ -33,6 +33,26 @@ cdef extern from *:
     static inline int fastal_flag_get(const int *f) { return *(const volatile int *)f; }
     static inline void fastal_flag_set(int *f) { *(volatile int *)f = 1; }
     #endif
+    /* A kernel's stop state: the flag its threads watch, and the exception a
+       signal handler raised, held (not pending) until the kernel re-raises it. */
+    typedef struct { int flag; PyObject *type, *value, *tb; } fastal_stop;
+    static inline void fastal_stop_init(fastal_stop *s) {
+        s->flag = 0; s->type = NULL; s->value = NULL; s->tb = NULL;
+    }
+    /* with the GIL: run the signal handlers; 1 if one raised (exception kept in s) */
+    static int fastal_stop_check(fastal_stop *s) {
+        if (PyErr_CheckSignals() == 0) return 0;
+        PyErr_Fetch(&s->type, &s->value, &s->tb);
+        fastal_flag_set(&s->flag);
+        return 1;
+    }
+    /* with the GIL: -1 with the held exception raised again, else 0 */
+    static int fastal_stop_raise(fastal_stop *s) {
+        if (!fastal_flag_get(&s->flag)) return 0;
+        PyErr_Restore(s->type, s->value, s->tb);
+        s->type = s->value = s->tb = NULL;
+        return -1;
+    }
     #define FASTAL_TINY 0x1p-960
     #define FASTAL_KEY_UNIT 0x1p-64
     """
@@ -43,11 +63,11 @@ cdef extern from *:
     int omp_get_thread_num() noexcept nogil
     int fastal_flag_get(const int* f) noexcept nogil
     void fastal_flag_set(int* f) noexcept nogil
-
-# Declared here without an exception clause on purpose: the exception it sets
-# stays pending in the calling thread until raise_if_stopped reports it.
-cdef extern from "Python.h":
-    int PyErr_CheckSignals()
+    ctypedef struct fastal_stop:
+        int flag
+    void fastal_stop_init(fastal_stop* s) noexcept nogil
+    int fastal_stop_check(fastal_stop* s) noexcept
+    int fastal_stop_raise(fastal_stop* s) except -1
 
 # Metric codes (fastal.kernels maps names to these).
 cdef enum:
@@ -68,29 +88,26 @@ cdef inline void* checked_malloc(size_t nbytes) except NULL:
     return p
 
 
-cdef inline bint stop_requested(int* flag) noexcept nogil:
+cdef inline bint stop_requested(fastal_stop* stop) noexcept nogil:
     """True once the kernel must stop.
 
     Only OpenMP thread 0 -- the Python thread that called the kernel -- runs
     Python's signal handlers (a Ctrl-C raises KeyboardInterrupt there); the
-    exception they leave is kept pending and the flag tells every other
-    thread to skip its remaining work.
+    exception they raise is taken out of the thread (no Python code may run
+    with it pending) and held in ``stop`` until raise_if_stopped, and the flag
+    tells every other thread to skip its remaining work.
     """
-    if fastal_flag_get(flag):
+    if fastal_flag_get(&stop.flag):
         return True
     if omp_get_thread_num() == 0:
         with gil:
-            if PyErr_CheckSignals() != 0:
-                fastal_flag_set(flag)
-                return True
+            return fastal_stop_check(stop) != 0
     return False
 
 
-cdef inline int raise_if_stopped(int* flag) except -1:
-    """Re-raise the exception left by a signal handler (called with the GIL, after the loops)."""
-    if fastal_flag_get(flag):
-        return -1
-    return 0
+cdef inline int raise_if_stopped(fastal_stop* stop) except -1:
+    """Raise the held exception again (with the GIL, after the loops), else 0."""
+    return fastal_stop_raise(stop)
 
 
 # -- distances -----------------------------------------------------------------

@@ -6,6 +6,8 @@ n x n), with a matrix product doing the work for euclidean and cosine distances.
 Every loop checks for pending signals between tiles: a Ctrl-C stops all
 threads and raises KeyboardInterrupt, and nothing is returned.
 """
+from contextlib import nullcontext
+
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
@@ -15,7 +17,7 @@ from libc.stdlib cimport free
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, pack_transposed,
     pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, checked_malloc, stop_requested,
-    raise_if_stopped, FASTAL_TINY)
+    raise_if_stopped, fastal_stop, fastal_stop_init, FASTAL_TINY)
 from fastal._core._threads import single_threaded_blas
 
 cdef Py_ssize_t PRODUCT_TILE = 256   # rows per tile side in the matrix-product path
@@ -113,7 +115,8 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
     cdef double* work = NULL
     cdef double* center = NULL
     cdef double[::1] mu
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     if n == 0 or m == 0:
         return np.zeros(n, dtype=np.float64)
     tiles_arr = _tiles(n, m, B, self_ref)
@@ -128,7 +131,7 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
         center = &mu[0]
     try:
         work = <double*> checked_malloc(n_threads * per_thread * sizeof(double))
-        with (single_threaded_blas() if use_product else _no_limit()):
+        with (single_threaded_blas() if use_product else nullcontext()):
             with nogil:
                 for tile in prange(ntiles, num_threads=n_threads, schedule="dynamic"):
                     if stop_requested(&stop):
@@ -145,14 +148,6 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
     if self_ref and include_self:
         sums += _transform(0.0, transform, scale)
     return sums
-
-
-class _no_limit:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
@@ -176,7 +171,8 @@ def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
     cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
     cdef Py_ssize_t i, k, t, per, lo, hi, start, stop_row
     cdef double s, nz
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     partial_arr = np.zeros((n_threads, d), dtype=np.float64)
     cdef double[:, ::1] partial = partial_arr
     out_arr = np.zeros(n, dtype=np.float64)

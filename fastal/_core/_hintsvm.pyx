@@ -14,7 +14,8 @@ from libc.math cimport exp, tanh, INFINITY
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport int64_t
 
-from fastal._core._common cimport checked_malloc, stop_requested, raise_if_stopped
+from fastal._core._common cimport (checked_malloc, stop_requested, raise_if_stopped,
+                                   fastal_stop, fastal_stop_init)
 
 cdef double TAU = 1e-12
 cdef enum:
@@ -438,7 +439,8 @@ def solve(const double[:, ::1] X, int kernel, int degree, double gamma, double c
     cdef long long n_iter = 0, max_iter
     cdef Py_ssize_t counter
     cdef bint unshrunk = False, done
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     cdef double rho = 0.0
     if point.shape[0] != m or lin.shape[0] != m or upper.shape[0] != m or ridge.shape[0] != m:
         raise ValueError("point, y, lin, upper and ridge must have one entry per dual variable")
@@ -527,7 +529,7 @@ def solve(const double[:, ::1] X, int kernel, int degree, double gamma, double c
                     counter = 1
                 n_iter += 1
                 _step(&s, i, j)
-            if not stop:
+            if not stop.flag:
                 if s.active < m:
                     _reconstruct(&s)
                     s.active = m

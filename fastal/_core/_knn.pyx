@@ -27,7 +27,8 @@ from libc.stdlib cimport free
 
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, pair_key, key_distance, pack_transposed,
-    pack_rows, gemm_abt, fastal_block_raw, fastal_filter_row, checked_malloc, stop_requested, raise_if_stopped)
+    pack_rows, gemm_abt, fastal_block_raw, fastal_filter_row, checked_malloc, stop_requested,
+    raise_if_stopped, fastal_stop, fastal_stop_init)
 from fastal._core._heap cimport kbest_push, kbest_sort
 from fastal._core._threads import single_threaded_blas
 
@@ -164,7 +165,8 @@ def _knn(const floating[:, :] X, Py_ssize_t k, int metric, int n_threads):
     cdef double* mine
     cdef double* center = NULL
     cdef double[::1] mu
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     tiles_arr, starts_arr = round_robin_tiles(n_bands)
     cdef long long[:, ::1] tiles = tiles_arr
     cdef long long[::1] starts = starts_arr
@@ -201,7 +203,7 @@ def _knn(const floating[:, :] X, Py_ssize_t k, int metric, int n_threads):
                         # RT: d x B; D: B x B; xrow: d
                         _exact_tile(X, a0, na, b0, nb, a0 == b0, metric, k,
                                     mine, mine + B * d, mine + B * d + B * B, hd, hi)
-            if not stop:
+            if not stop.flag:
                 for i in prange(n, num_threads=n_threads, schedule="static"):
                     kbest_sort(&hd[i, 0], &hi[i, 0], k)
                     for c in range(k):

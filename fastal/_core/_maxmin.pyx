@@ -17,7 +17,7 @@ from libc.stdlib cimport free
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, pair_key, key_distance, pair_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, checked_malloc, stop_requested,
-    raise_if_stopped)
+    raise_if_stopped, fastal_stop, fastal_stop_init)
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
 
@@ -50,7 +50,8 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
     cdef double* sb
     cdef double* G
     cdef double* work = NULL
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     best_arr = np.full(n, INFINITY, dtype=np.float64)
     cdef double[::1] best = best_arr
     mu_arr = np.ascontiguousarray(np.mean(np.asarray(X), axis=0, dtype=np.float64))
@@ -116,7 +117,8 @@ def _min_key_direct(const floating[:, :] X, const floating[:, :] Y, int metric, 
     cdef double* RT
     cdef double* out
     cdef double* work = NULL
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     best_arr = np.full(n, INFINITY, dtype=np.float64)
     cdef double[::1] best = best_arr
     yp_arr = np.ascontiguousarray(np.asarray(Y), dtype=np.float64)
@@ -220,7 +222,8 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
     cdef double C = 0.0, umax = 1.0, umin = 0.0, alpha, margin = 0.0, kbest, shift
     cdef long long top, best
     cdef Py_ssize_t work = 0
-    cdef int stop = 0
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
     picks_arr = np.empty(batch, dtype=np.int64)
     cdef long long[::1] picks = picks_arr
     hk_arr = np.empty(n, dtype=np.float64)
