@@ -60,7 +60,6 @@ def extensions():
     ]
     return cythonize(
         exts,
-        compile_time_env={"FASTAL_OPENMP": openmp},
         compiler_directives={
             "language_level": 3,
             "boundscheck": False,

@@ -1,15 +1,9 @@
 """fastal: fast pool-based active learning with libact's API and a compiled core."""
-import os as _os
-
 __version__ = "0.1.0"
 
 from fastal._config import (get_backend, resolve_n_threads, set_num_threads,  # noqa: E402
                             use_backend)
 from fastal import _core  # noqa: E402
-
-if _os.environ.get("FASTAL_BACKEND", "").strip().lower() == "compiled" and _core.COMPILED is None:
-    from fastal._config import missing_compiled_message as _msg
-    raise ImportError(_msg())
 
 
 def show_config(file=None):

@@ -6,6 +6,7 @@ block, then the ``FASTAL_BACKEND`` environment variable (``auto``,
 """
 import contextlib
 import os
+import warnings
 from contextvars import ContextVar
 
 from fastal import _core
@@ -53,6 +54,28 @@ def get_backend():
             raise ImportError(missing_compiled_message())
         return "python"
     return "compiled"
+
+
+def _report_missing_extension():
+    """At import: a missing extension is an ImportError under FASTAL_BACKEND=compiled,
+    a warning under auto (the NumPy twins are used), silent under python."""
+    if _core.COMPILED is not None:
+        return
+    try:
+        requested = requested_backend()
+    except ValueError:       # a bad FASTAL_BACKEND is reported by the first kernel call
+        return
+    if requested == "compiled":
+        raise ImportError(missing_compiled_message())
+    if requested == "auto":
+        warnings.warn(
+            f"{_core.COMPILED_IMPORT_ERROR}; using the NumPy kernels, which give the same results "
+            "more slowly. In a source checkout, install with 'pip install -e .' or run from "
+            "another directory; set FASTAL_BACKEND=python to silence this warning.",
+            RuntimeWarning, stacklevel=4)
+
+
+_report_missing_extension()
 
 
 def backend_impl():

@@ -13,8 +13,8 @@ from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
     check_count, check_indices, check_matrix, check_metric, check_vector)
 
-__all__ = ["pairwise_density", "knn_density", "graph_density_select", "min_distance",
-           "max_min_select"]
+__all__ = ["pairwise_density", "similarity_sums", "mean_of_sums", "knn_density",
+           "graph_density_select", "min_distance", "max_min_select"]
 
 # Mean distances within this relative gap of the smallest count as tied when
 # choosing the cold-start row (the first such row wins on both backends).
@@ -75,6 +75,15 @@ def prepare_rows(metric, X, *others):
     return (scale, X * scale, *(Y * scale for Y in others))
 
 
+def mean_of_sums(sums, n_reference, leave_self_out):
+    """Means from ``similarity_sums``: divided by the reference rows (less one when a
+    row's own term is left out); a mean over no rows is 1 (libact's rule)."""
+    count = n_reference - (1 if leave_self_out else 0)
+    if count <= 0:
+        return np.ones(len(sums))
+    return sums / count
+
+
 def _unscale(distances, scale, what):
     """True distances from distances in a frame scaled by ``scale``; overflow is an error."""
     if scale == 1.0:
@@ -132,6 +141,37 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
     >>> pairwise_density(np.array([[0.0], [1.0], [3.0]]))
     array([0.58333333, 0.61111111, 0.52777778])
     """
+    beta = float(beta)
+    if not np.isfinite(beta):
+        raise ValueError(f"beta must be finite, got {beta}")
+    X = check_matrix(X, "X")
+    sums = similarity_sums(X, reference, metric=metric, similarity=similarity,
+                           include_self=include_self, n_jobs=n_jobs)
+    dens = mean_of_sums(sums, X.shape[0] if reference is None else np.shape(reference)[0],
+                        reference is None and not include_self)
+    if beta != 1.0:
+        if not beta.is_integer() and (dens < 0).any():
+            raise ValueError("some mean cosine similarities are negative; a non-integer beta "
+                             "would make them NaN")
+        dens = dens ** beta
+    return dens.astype(X.dtype, copy=False)
+
+
+def similarity_sums(X, reference=None, *, metric="euclidean", similarity="inverse",
+                    include_self=True, n_jobs=None):
+    """Sum of the similarities of every row of ``X`` to the rows of ``reference`` (float64).
+
+    The sums behind ``pairwise_density`` (same parameters; ``mean_of_sums``
+    turns them into its means), for callers that keep them up to date as
+    rows leave the reference set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastal.kernels import similarity_sums
+    >>> similarity_sums(np.array([[0.0], [1.0], [3.0]]), include_self=False)
+    array([0.75      , 0.83333333, 0.58333333])
+    """
     X = check_matrix(X, "X")
     metric = check_metric(metric)
     if similarity not in ("inverse", "cosine"):
@@ -142,24 +182,15 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         reference = _check_pair(X, reference, "X", "reference")
     if similarity == "cosine" and metric == "manhattan":
         raise ValueError("similarity='cosine' does not use a distance metric; leave metric at 'euclidean'")
-    beta = float(beta)
-    if not np.isfinite(beta):
-        raise ValueError(f"beta must be finite, got {beta}")
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
     frame = "cosine" if similarity == "cosine" else metric
     scale, Xs, *Rs = prepare_rows(frame, X, *([] if reference is None else [reference]))
     Rs = Rs[0] if Rs else None
     if similarity == "cosine":
-        dens = impl.cosine_mean(Xs, Rs, bool(include_self), n_threads)
-    else:
-        dens = impl.pair_mean(Xs, Rs, metric, "inverse", bool(include_self), n_threads, scale)
-    if beta != 1.0:
-        if not beta.is_integer() and (dens < 0).any():
-            raise ValueError("some mean cosine similarities are negative; a non-integer beta "
-                             "would make them NaN")
-        dens = dens ** beta
-    return dens.astype(X.dtype, copy=False)
+        return impl.cosine_sums(Xs, Rs, include_self=bool(include_self), n_threads=n_threads)
+    return impl.pair_sums(Xs, Rs, metric=metric, transform="inverse",
+                          include_self=bool(include_self), n_threads=n_threads, scale=scale)
 
 
 def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=None):
@@ -201,7 +232,7 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
         raise ValueError(f"gamma must be a positive number, got {gamma}")
     n_threads = resolve_n_threads(n_jobs)
     scale, Xs = prepare_rows(metric, X)
-    ind, dist = backend_impl().knn_search(Xs, k, metric, n_threads)
+    ind, dist = backend_impl().knn_search(Xs, n_neighbors=k, metric=metric, n_threads=n_threads)
     if (ind < 0).any():
         raise RuntimeError("internal error: a k-NN slot was left unfilled; please report it")
     with np.errstate(over="ignore"):
@@ -285,8 +316,8 @@ def min_distance(X, Y, *, metric="euclidean", n_jobs=None):
     metric = check_metric(metric)
     n_threads = resolve_n_threads(n_jobs)
     scale, Xs, Ys = prepare_rows(metric, X, Y)
-    return _unscale(backend_impl().min_distance(Xs, Ys, metric, n_threads), scale,
-                    "some distances")
+    return _unscale(backend_impl().min_distance(Xs, Ys, metric=metric, n_threads=n_threads),
+                    scale, "some distances")
 
 
 def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclidean",
@@ -338,13 +369,16 @@ def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclid
     impl = backend_impl()
     scale, pool, labeled = prepare_rows(metric, X_pool, X_labeled)
     if labeled.shape[0] == 0:
-        mean_dist = impl.pair_mean(pool, None, metric, "distance", True, n_threads, scale)
-        lowest = mean_dist.min()
-        cold = int(np.flatnonzero(mean_dist <= lowest + COLD_START_RTOL * abs(lowest))[0])
-        md = impl.min_distance(pool, pool[cold:cold + 1], metric, n_threads)
-        rest = impl.max_min_greedy(pool, md, batch - 1, scores, n, 1, cold, metric, n_threads,
-                                   scale)
+        # rows' summed distances to the pool order them as the mean does
+        total = impl.pair_sums(pool, None, metric=metric, transform="distance",
+                               include_self=True, n_threads=n_threads, scale=scale)
+        lowest = total.min()
+        cold = int(np.flatnonzero(total <= lowest + COLD_START_RTOL * abs(lowest))[0])
+        md = impl.min_distance(pool, pool[cold:cold + 1], metric=metric, n_threads=n_threads)
+        rest = impl.max_min_greedy(pool, md, batch - 1, scores, n_unlabeled=n, n_labeled=1,
+                                   exclude=cold, metric=metric, n_threads=n_threads, scale=scale)
         return np.concatenate([np.array([cold], dtype=np.int64), rest])
-    md = impl.min_distance(pool, labeled, metric, n_threads)
-    return impl.max_min_greedy(pool, md, batch, scores, n, labeled.shape[0], None,
-                               metric, n_threads, scale)
+    md = impl.min_distance(pool, labeled, metric=metric, n_threads=n_threads)
+    return impl.max_min_greedy(pool, md, batch, scores, n_unlabeled=n,
+                               n_labeled=labeled.shape[0], exclude=None, metric=metric,
+                               n_threads=n_threads, scale=scale)

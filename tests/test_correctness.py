@@ -488,7 +488,7 @@ def test_interrupted_update_leaves_no_stale_cache(backend, monkeypatch, strategy
     qs = build(ds)
     qs.make_query()                          # fills the cache
     module, name = ((coreset_mod, "min_distance") if strategy == "coreset"
-                    else (id_mod, "pairwise_density"))
+                    else (id_mod, "similarity_sums"))
     _interrupt_once(monkeypatch, module, name)
     with pytest.raises(KeyboardInterrupt):
         ds.update(5, 1)                      # the label lands; the cache update does not

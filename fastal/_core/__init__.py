@@ -1,15 +1,16 @@
 """Kernel backends: the compiled extension and its pure-NumPy twin.
 
-``backend_module(name)`` returns an object exposing the kernel functions
-(``pair_mean``, ``cosine_mean``, ``knn_search``, ``min_distance``,
-``max_min_greedy``) for ``"compiled"`` or ``"python"``.  Which one is used by
-default is decided in one place, ``fastal._config``.
+``KERNELS`` lists the kernel functions every backend provides, with the same
+signatures; ``COMPILED`` and ``PYTHON`` are namespaces holding them (COMPILED
+is None when the extension did not import, and ``COMPILED_IMPORT_ERROR``
+says why).  Which one is used is decided in one place, ``fastal._config``.
 """
 import os
-import warnings
 from types import SimpleNamespace
 
 from fastal._core import _reference
+
+KERNELS = ("pair_sums", "cosine_sums", "knn_search", "min_distance", "max_min_greedy")
 
 try:
     from fastal._core import _density, _knn, _maxmin, _openmp
@@ -18,31 +19,13 @@ except ImportError as exc:  # extension not built
     COMPILED_IMPORT_ERROR = ImportError(
         f"fastal's compiled modules are not built in {os.path.dirname(__file__)} ({exc})")
     _openmp = None
-    if os.environ.get("FASTAL_BACKEND", "auto").strip().lower() in ("", "auto"):
-        warnings.warn(
-            f"{COMPILED_IMPORT_ERROR}; using the NumPy kernels, which give the same results "
-            "more slowly. In a source checkout, install with 'pip install -e .' or run from "
-            "another directory; set FASTAL_BACKEND=python to silence this warning.",
-            RuntimeWarning, stacklevel=2)
 else:
-    COMPILED = SimpleNamespace(
-        name="compiled",
-        pair_mean=_density.pair_mean,
-        cosine_mean=_density.cosine_mean,
-        knn_search=_knn.knn_search,
-        min_distance=_maxmin.min_distance,
-        max_min_greedy=_maxmin.max_min_greedy,
-    )
+    _modules = (_density, _knn, _maxmin)
+    COMPILED = SimpleNamespace(name="compiled", **{
+        name: next(getattr(m, name) for m in _modules if hasattr(m, name)) for name in KERNELS})
     COMPILED_IMPORT_ERROR = None
 
-PYTHON = SimpleNamespace(
-    name="python",
-    pair_mean=_reference.pair_mean,
-    cosine_mean=_reference.cosine_mean,
-    knn_search=_reference.knn_search,
-    min_distance=_reference.min_distance,
-    max_min_greedy=_reference.max_min_greedy,
-)
+PYTHON = SimpleNamespace(name="python", **{name: getattr(_reference, name) for name in KERNELS})
 
 
 def openmp_enabled():

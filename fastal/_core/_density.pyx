@@ -1,6 +1,6 @@
 """Compiled pairwise density: mean of a transformed distance, and mean cosine similarity.
 
-The readable definition is ``fastal._core._reference.pair_mean`` / ``cosine_mean``;
+The readable definition is ``fastal._core._reference.pair_sums`` / ``cosine_sums``;
 this module computes the same numbers in row blocks (memory O(block^2), never
 n x n), with a matrix product doing the work for euclidean and cosine distances.
 Every loop checks for pending signals between tiles: a Ctrl-C stops all
@@ -11,7 +11,6 @@ from contextlib import nullcontext
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
-from libc.math cimport sqrt
 from libc.stdlib cimport free
 
 from fastal._core._common cimport (
@@ -19,16 +18,16 @@ from fastal._core._common cimport (
     pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, FASTAL_TINY)
 from fastal._core._threads import single_threaded_blas
+from fastal.utils.validation import METRIC_CODES
 
 cdef Py_ssize_t PRODUCT_TILE = 256   # rows per tile side in the matrix-product path
 cdef Py_ssize_t EXACT_TILE = 256     # rows per tile side in the direct path
 cdef Py_ssize_t GEMM_MIN_DIM = 16     # below this many features direct sums win
-cdef Py_ssize_t COSINE_ROWS = 65536   # rows between signal checks in cosine_mean
+cdef Py_ssize_t COSINE_ROWS = 65536   # rows between signal checks in cosine_sums
 # A squared euclidean distance from the norm expansion is recomputed directly
 # when it is below RECHECK * (|a|^2 + |b|^2) (cancellation would spoil it).
 cdef double RECHECK = 1e-3
 
-METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "cosine": COSINE}
 TRANSFORMS = {"inverse": 0, "distance": 1}
 
 
@@ -150,19 +149,14 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
     return sums
 
 
-def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
-    """Mean over the reference rows of t(d(x_i, r_j)) for every row of X.
+def pair_sums(X, R, metric, transform, include_self, n_threads, scale=1.0):
+    """Sum over the reference rows of t(d(x_i, r_j)) for every row of X.
 
-    Same contract as ``fastal._core._reference.pair_mean``.
+    Same contract as ``fastal._core._reference.pair_sums``.
     """
     self_ref = R is None
-    ref = X if self_ref else R
-    sums = _pair_sums(X, ref, self_ref, METRICS[metric], TRANSFORMS[transform], float(scale),
-                      bool(include_self), int(n_threads))
-    count = ref.shape[0] - (1 if (self_ref and not include_self) else 0)
-    if count <= 0:
-        return np.ones(X.shape[0], dtype=np.float64)
-    return sums / count
+    return _pair_sums(X, X if self_ref else R, self_ref, METRIC_CODES[metric],
+                      TRANSFORMS[transform], float(scale), bool(include_self), int(n_threads))
 
 
 def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
@@ -211,15 +205,10 @@ def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
     return out_arr
 
 
-def cosine_mean(X, R, include_self, n_threads):
-    """Mean cosine similarity of every unit row of X to the reference unit rows.
+def cosine_sums(X, R, include_self, n_threads):
+    """Sum of the cosine similarities of every unit row of X to the reference unit rows.
 
-    Same contract as ``fastal._core._reference.cosine_mean``.
+    Same contract as ``fastal._core._reference.cosine_sums``.
     """
     self_ref = R is None
-    ref = X if self_ref else R
-    sums = _cosine_sums(X, ref, self_ref, bool(include_self), int(n_threads))
-    count = ref.shape[0] - (1 if (self_ref and not include_self) else 0)
-    if count <= 0:
-        return np.ones(X.shape[0], dtype=np.float64)
-    return sums / count
+    return _cosine_sums(X, X if self_ref else R, self_ref, bool(include_self), int(n_threads))

@@ -11,7 +11,7 @@ raised as KeyboardInterrupt.
 """
 import numpy as np
 from libc.math cimport exp, tanh, INFINITY
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport free
 from libc.stdint cimport int64_t
 
 from fastal._core._common cimport (checked_malloc, stop_requested, raise_if_stopped,

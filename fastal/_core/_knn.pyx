@@ -26,11 +26,12 @@ from libc.math cimport INFINITY
 from libc.stdlib cimport free
 
 from fastal._core._common cimport (
-    EUCLIDEAN, MANHATTAN, COSINE, raw_pair, pair_key, key_distance, pack_transposed,
+    EUCLIDEAN, MANHATTAN, raw_pair, pair_key, key_distance, pack_transposed,
     pack_rows, gemm_abt, fastal_block_raw, fastal_filter_row, checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init)
 from fastal._core._heap cimport kbest_push, kbest_sort
 from fastal._core._threads import single_threaded_blas
+from fastal.utils.validation import METRIC_CODES
 
 cdef Py_ssize_t PRODUCT_TILE = 256   # rows per tile side, matrix-product tiles
 cdef Py_ssize_t EXACT_TILE = 128     # rows per tile side, direct sums
@@ -41,7 +42,6 @@ cdef Py_ssize_t GEMM_MIN_DIM = 16    # below this many features direct sums win
 cdef double RECHECK = 1e-9
 cdef double COSINE_SLACK = 1e-15     # per feature: error bound of a dot of unit rows
 
-METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "cosine": COSINE}
 
 
 def round_robin_tiles(Py_ssize_t n_bands):
@@ -219,7 +219,7 @@ def knn_search(X, n_neighbors, metric, n_threads):
 
     Same contract as ``fastal._core._reference.knn_search``.
     """
-    code = METRICS[metric]
+    code = METRIC_CODES[metric]
     if code != MANHATTAN and X.shape[1] >= GEMM_MIN_DIM:
         with single_threaded_blas():
             return _knn(X, int(n_neighbors), code, int(n_threads))

@@ -15,11 +15,12 @@ from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free
 
 from fastal._core._common cimport (
-    EUCLIDEAN, MANHATTAN, COSINE, raw_pair, pair_key, key_distance, pair_distance,
+    EUCLIDEAN, raw_pair, pair_key, key_distance, pair_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init)
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
+from fastal.utils.validation import METRIC_CODES
 
 cdef Py_ssize_t GEMM_BLOCK = 1024
 cdef Py_ssize_t DIRECT_BLOCK = 256
@@ -31,7 +32,6 @@ cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between checks in _greedy
 
-METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "cosine": COSINE}
 
 
 def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads):
@@ -152,7 +152,7 @@ def min_distance(X, Y, metric, n_threads):
 
     Same contract as ``fastal._core._reference.min_distance``.
     """
-    code = METRICS[metric]
+    code = METRIC_CODES[metric]
     if code == EUCLIDEAN and X.shape[1] >= GEMM_MIN_DIM and Y.shape[0] >= 16:
         with single_threaded_blas():
             keys = _min_key_gemm(X, Y, int(n_threads))
@@ -318,5 +318,5 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
     else:
         u = np.ascontiguousarray(scores, dtype=np.float64)
     return _greedy(X, md, u, scores is not None, int(batch_size), int(n_unlabeled),
-                   int(n_labeled), -1 if exclude is None else int(exclude), METRICS[metric],
+                   int(n_labeled), -1 if exclude is None else int(exclude), METRIC_CODES[metric],
                    float(scale))

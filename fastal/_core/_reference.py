@@ -112,8 +112,8 @@ def inverse_similarity(D, scale):
     return scale / (scale + D)
 
 
-def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
-    """Mean over reference rows of t(d(x_i, r_j)) for every row of X.
+def pair_sums(X, R, metric, transform, include_self, n_threads, scale=1.0):
+    """Sum over reference rows of t(d(x_i, r_j)) for every row of X.
 
     Parameters
     ----------
@@ -124,8 +124,7 @@ def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
     transform : {"inverse", "distance"}
         ``inverse`` is 1 / (1 + d / scale); ``distance`` is d itself.
     include_self : bool
-        Only with R None: False leaves out the j = i term and divides by n - 1.
-        A mean over no rows is 1.
+        Only with R None: False leaves out the j = i term.
     scale : float
         The power of two the rows were multiplied by (see the module notes).
 
@@ -135,7 +134,7 @@ def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
     """
     self_ref = R is None
     ref = X if self_ref else R
-    n, m = X.shape[0], ref.shape[0]
+    n = X.shape[0]
     sums = np.zeros(n)
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
@@ -147,18 +146,15 @@ def pair_mean(X, R, metric, transform, include_self, n_threads, scale=1.0):
         if self_ref and not include_self:
             T[rows - start, rows] = 0.0
         sums[start:stop] = T.sum(axis=1)
-    count = m - (1 if (self_ref and not include_self) else 0)
-    if count <= 0:
-        return np.ones(n)
-    return sums / count
+    return sums
 
 
-def cosine_mean(X, R, include_self, n_threads):
-    """Mean cosine similarity of every unit row of X to the reference unit rows.
+def cosine_sums(X, R, include_self, n_threads):
+    """Sum of the cosine similarities of every unit row of X to the reference unit rows.
 
     Uses the exact identity sum_j cos(x, r_j) = x . sum_j r_j for unit rows.
     With R None and include_self False the self term (1 for a non-zero row,
-    0 for a zero row) is left out and the sum divided by n - 1.
+    0 for a zero row) is left out.
     """
     self_ref = R is None
     ref = X if self_ref else R
@@ -166,10 +162,7 @@ def cosine_mean(X, R, include_self, n_threads):
     sums = X @ np.asarray(ref, dtype=np.float64).sum(axis=0)
     if self_ref and not include_self:
         sums -= (np.abs(X).sum(axis=1) > 0).astype(np.float64)
-    count = ref.shape[0] - (1 if (self_ref and not include_self) else 0)
-    if count <= 0:
-        return np.ones(X.shape[0])
-    return sums / count
+    return sums
 
 
 def knn_search(X, n_neighbors, metric, n_threads):

@@ -1,7 +1,7 @@
 """Information density: uncertainty weighted by similarity to the rest of the pool."""
 import numpy as np
 
-from fastal.kernels import pairwise_density
+from fastal.kernels import mean_of_sums, similarity_sums
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import (
     pop_model_and_method, model_output, positive_uncertainty)
@@ -18,7 +18,7 @@ class InformationDensity(ScoredQueryStrategy):
     of 1 / (1 + d(x, u)) over the other unlabeled rows u (a pool of one row
     has density 1) and uncertainty is 1 - max p (``lc``), 1 - margin (``sm``)
     or the entropy of p clipped to [1e-10, 1] (``entropy``), floored at 0.
-    The density is computed in blocks by ``fastal.kernels.pairwise_density``
+    The density is computed in blocks by ``fastal.kernels.similarity_sums``
     (``include_self=False``): no n x n matrix.  The per-row similarity sums are
     kept between queries: when a row is labeled, its similarities to the rest
     of the pool are subtracted (O(n d)) instead of recomputing all pairs.
@@ -58,10 +58,14 @@ class InformationDensity(ScoredQueryStrategy):
         """Mean similarity 1 / (1 + d) of every row of ``X_pool`` to the other rows
         (libact's helper; 1 for a single row)."""
         X_pool = check_matrix(np.asarray(X_pool), "X_pool", min_rows=0)
-        if X_pool.shape[0] <= 1:
-            return np.ones(X_pool.shape[0])
-        return pairwise_density(X_pool, metric=self.metric, include_self=False).astype(
-            np.float64, copy=False)
+        if X_pool.shape[0] == 0:
+            return np.ones(0)
+        return mean_of_sums(self._similarity_sums(X_pool), X_pool.shape[0], True)
+
+    def _similarity_sums(self, X_pool, reference=None):
+        return similarity_sums(np.asarray(X_pool, dtype=np.float64),
+                               None if reference is None else np.asarray(reference, np.float64),
+                               metric=self.metric, include_self=reference is not None)
 
     def _density(self, entry_ids, X_pool):
         """Mean similarity of every pool row to the other pool rows, raised to beta."""
@@ -69,11 +73,9 @@ class InformationDensity(ScoredQueryStrategy):
         cached = self._sums
         revision = self.dataset.revision
         if cached is None or cached[0] != revision or not np.array_equal(cached[1], entry_ids):
-            mean = self._density_scores(X_pool)
-            self._sums = cached = (revision, entry_ids.copy(), mean * max(n - 1, 0))
-        if n <= 1:
-            return np.ones(n)
-        return (cached[2] / (n - 1)) ** self.beta
+            sums = self._similarity_sums(X_pool) if n else np.zeros(0)
+            self._sums = cached = (revision, entry_ids.copy(), sums)
+        return mean_of_sums(cached[2], n, True) ** self.beta
 
     def _get_scores(self):
         self.model.train(self.dataset)
@@ -102,9 +104,7 @@ class InformationDensity(ScoredQueryStrategy):
         keep = np.delete(ids, pos)
         X, _ = self.dataset.get_entries()
         if len(keep):
-            similarity = pairwise_density(np.asarray(X[keep], dtype=np.float64),
-                                          np.asarray(X[entry_id:entry_id + 1], dtype=np.float64),
-                                          metric=self.metric)
+            similarity = self._similarity_sums(X[keep], X[entry_id:entry_id + 1])
             self._sums = (revision, keep, np.delete(sums, pos) - similarity)
         else:
             self._sums = (revision, keep, np.zeros(0))

@@ -5,6 +5,8 @@ import numpy as np
 import scipy.sparse as sp
 
 METRICS = ("euclidean", "manhattan", "cosine")
+# the compiled kernels' metric codes (fastal/_core/_common.pxd: EUCLIDEAN, MANHATTAN, COSINE)
+METRIC_CODES = {name: code for code, name in enumerate(METRICS)}
 _METRIC_ALIASES = {"l2": "euclidean", "cityblock": "manhattan", "l1": "manhattan"}
 _FINITE_BLOCK = 1 << 16
 
