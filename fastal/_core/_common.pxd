@@ -233,6 +233,7 @@ cdef extern from "_simd.h" nogil:
                                   Py_ssize_t nb, int mode, int transform, double scale,
                                   double recheck, double tiny, double* v, double* col_acc,
                                   double* row_sum)
+    double fastal_min_row(double* g, double sa, const double* sb, Py_ssize_t nb)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)
 

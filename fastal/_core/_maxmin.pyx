@@ -3,7 +3,7 @@
 Readable definitions: ``fastal._core._reference.min_distance`` and
 ``max_min_greedy``.  The greedy selection here is lazy: minimum distances only
 shrink as rows are picked, so a stored score bounds the current one (plus a
-known drift of the ranked-batch weight alpha, see _greedy).  Rows are
+known drift of the ranked-batch weight alpha, see _ranked_greedy).  Rows are
 refreshed only when they come near the top of a max-heap; the picks are the
 same as the eager definition, which rescans the whole pool at every pick.
 Every loop checks for pending signals: a Ctrl-C raises KeyboardInterrupt.
@@ -12,11 +12,11 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, fabs
-from libc.stdlib cimport free
+from libc.stdlib cimport free, realloc
 
 from fastal._core._common cimport (
     EUCLIDEAN, raw_pair, pair_key, key_distance, pair_distance,
-    pack_transposed, pack_rows, gemm_abt, fastal_block_raw, checked_malloc, stop_requested,
+    pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_min_row, checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init)
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
@@ -30,7 +30,8 @@ cdef Py_ssize_t GEMM_MIN_DIM = 16
 # orders of magnitude smaller, so the exact minimum is always among them.
 cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
-cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between checks in _greedy
+cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
+cdef Py_ssize_t SLOPE_BINS = 32        # heaps of the ranked-batch greedy, by score slope
 
 
 
@@ -43,7 +44,7 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
     """
     cdef Py_ssize_t n = X.shape[0], m = Y.shape[0], d = X.shape[1]
     cdef Py_ssize_t B = GEMM_BLOCK, ib, jb, bi, bj, r, c, gi, ib_blk, jb_blk, tid
-    cdef double amin, thr, approx, exact, sbmax, margin
+    cdef double amin, thr, exact, sbmax, margin
     cdef double* PA
     cdef double* PB
     cdef double* sa
@@ -83,12 +84,7 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
                     gemm_abt(PA, PB, G, <int>bi, <int>bj, <int>d)
                     for r in range(bi):
                         gi = ib + r
-                        amin = INFINITY
-                        for c in range(bj):
-                            approx = sa[r] + sb[c] - 2.0 * G[r * bj + c]
-                            G[r * bj + c] = approx
-                            if approx < amin:
-                                amin = approx
+                        amin = fastal_min_row(G + r * bj, sa[r], sb, bj)
                         margin = RECHECK * (sa[r] + sbmax) + 1e-300
                         # a negative best is a rescued tiny distance: its square is about 0
                         thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
@@ -197,63 +193,36 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     return done
 
 
-def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint has_scores,
-            Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0, Py_ssize_t exclude,
-            int metric, double scale):
-    """Lazy greedy selection; md is updated in place.
+def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py_ssize_t exclude,
+                    int metric):
+    """Lazy k-center greedy; md is updated in place.
 
-    Score at step t (t rows picked so far) of row i:
-      k-center:     md_i
-      ranked batch: a_t * g(md_i) + (1 - a_t) * u_i,  g(m) = 1 - 1/(1 + m/scale),
-                    a_t = (n_unl0 - t) / N,  N = n_unl0 + n_lab0.
-    md only shrinks and a_t drops by 1/N per pick, so a score computed at step
-    s bounds the score at step t >= s by B_s + (t - s) * C / N with
-    C = max(1, max u) - min(0, min u) >= |g - u|.  The heap is keyed by
-    B_s - s * C / N, the same shift for every row at a given step.
-
-    k-center keys are the minimum distances themselves, exact upper bounds:
-    a refreshed top is the first argmax.  Ranked-batch keys carry rounding, so
-    before a pick every row whose key is within ``margin`` of the best
-    refreshed key is refreshed too, and the pick is the first index among the
-    largest refreshed scores -- exactly the eager rule.
+    The score of a row is its minimum distance md, which only shrinks: a
+    stored value is an exact upper bound, so a refreshed top of the max-heap
+    (ties to the smaller index) is the first argmax of the eager rule.
     """
-    cdef Py_ssize_t n = X.shape[0], i, t, size, ncand, c
-    cdef double N = <double>(n_unl0 + n_lab0)
-    cdef double C = 0.0, umax = 1.0, umin = 0.0, alpha, margin = 0.0, kbest, shift
-    cdef long long top, best
-    cdef Py_ssize_t work = 0
+    cdef Py_ssize_t n = X.shape[0], i, t, size, work = 0
+    cdef long long top
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     picks_arr = np.empty(batch, dtype=np.int64)
-    cdef long long[::1] picks = picks_arr
     hk_arr = np.empty(n, dtype=np.float64)
     hx_arr = np.empty(n, dtype=np.int64)
     stamp_arr = np.zeros(n, dtype=np.int64)
     fresh_arr = np.empty(n, dtype=np.float64)
-    cand_arr = np.empty(n, dtype=np.int64)
+    cdef long long[::1] picks = picks_arr
     cdef double[::1] hk = hk_arr
     cdef long long[::1] hx = hx_arr
     cdef long long[::1] stamp = stamp_arr
     cdef double[::1] fresh = fresh_arr
-    cdef long long[::1] cand = cand_arr
+    cdef double dummy = 0.0
     with nogil:
-        if has_scores:
-            for i in range(n):
-                if u[i] > umax:
-                    umax = u[i]
-                if u[i] < umin:
-                    umin = u[i]
-            C = umax - umin
-            margin = 1e-12 * (1.0 + C + fabs(umin) + fabs(umax))
-        alpha = <double>n_unl0 / N
         size = 0
         for i in range(n):
-            if i == exclude:
-                continue
-            fresh[i] = _ranked_score(alpha, md[i], u[i], scale) if has_scores else md[i]
-            hk[size] = fresh[i]
-            hx[size] = i
-            size = size + 1
+            if i != exclude:
+                hk[size] = md[i]
+                hx[size] = i
+                size = size + 1
         for i in range(size // 2 - 1, -1, -1):
             top_sift_down(&hk[0], &hx[0], size, i)
         t = 0
@@ -264,48 +233,202 @@ def _greedy(const floating[:, :] X, double[::1] md, const double[::1] u, bint ha
                     break
             top = hx[0]
             if stamp[top] != t:
-                work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0], &u[0],
-                                       has_scores, n_unl0, n_lab0, scale, metric)
-                hk[0] = fresh[top] - t * C / N if has_scores else fresh[top]
+                work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0], &dummy,
+                                       False, 0, 0, 1.0, metric)
+                hk[0] = md[top]
                 top_sift_down(&hk[0], &hx[0], size, 0)
                 continue
-            if not has_scores:
-                picks[t] = top
-                top_pop(&hk[0], &hx[0], &size)
-                t = t + 1
-                continue
-            # ranked batch: gather every row that could tie with or beat the top
-            ncand = 0
-            best = top
-            kbest = hk[0]
-            cand[ncand] = top
-            ncand = ncand + 1
+            picks[t] = top
             top_pop(&hk[0], &hx[0], &size)
-            while size > 0 and hk[0] >= kbest - margin:
-                top = hx[0]
-                if stamp[top] != t:
-                    work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0],
-                                           &u[0], True, n_unl0, n_lab0, scale, metric)
-                    hk[0] = fresh[top] - t * C / N
-                    top_sift_down(&hk[0], &hx[0], size, 0)
-                    continue
-                if hk[0] > kbest:
-                    kbest = hk[0]
-                if fresh[top] > fresh[best] or (fresh[top] == fresh[best] and top < best):
-                    best = top
-                cand[ncand] = top
-                ncand = ncand + 1
-                top_pop(&hk[0], &hx[0], &size)
-            picks[t] = best
-            shift = t * C / N
-            for c in range(ncand):
-                if cand[c] != best:
-                    hk[size] = fresh[cand[c]] - shift
-                    hx[size] = cand[c]
-                    size = size + 1
-                    top_sift_up(&hk[0], &hx[0], size - 1)
             t = t + 1
     raise_if_stopped(&stop)
+    return picks_arr
+
+
+cdef struct SlopeBins:
+    # Heaps of rows grouped by the slope w = g - u of their score line; a
+    # bin's rows have w >= w_low(bin), which bounds how fast their score can
+    # rise as alpha falls.
+    Py_ssize_t count
+    double w_first       # w_low of bin 0
+    double width         # w_low(b) = w_first + b * width
+    double** keys
+    long long** rows
+    Py_ssize_t* size
+    Py_ssize_t* capacity
+    int failed           # a heap could not grow
+
+
+cdef inline Py_ssize_t _bin_of(SlopeBins* bins, double w) noexcept nogil:
+    cdef double pos = (w - bins.w_first) / bins.width
+    if not pos > 0.0:       # also NaN-safe
+        return 0
+    if pos >= bins.count:
+        return bins.count - 1
+    return <Py_ssize_t>pos
+
+
+cdef inline void _bin_push(SlopeBins* bins, Py_ssize_t b, double key, long long row) noexcept nogil:
+    cdef Py_ssize_t cap
+    cdef void* grown
+    if bins.size[b] == bins.capacity[b]:
+        cap = 2 * bins.capacity[b] + 16
+        grown = realloc(bins.keys[b], cap * sizeof(double))
+        if grown == NULL:
+            bins.failed = 1
+            return
+        bins.keys[b] = <double*> grown
+        grown = realloc(bins.rows[b], cap * sizeof(long long))
+        if grown == NULL:
+            bins.failed = 1
+            return
+        bins.rows[b] = <long long*> grown
+        bins.capacity[b] = cap
+    bins.keys[b][bins.size[b]] = key
+    bins.rows[b][bins.size[b]] = row
+    bins.size[b] = bins.size[b] + 1
+    top_sift_up(bins.keys[b], bins.rows[b], bins.size[b] - 1)
+
+
+cdef inline Py_ssize_t _best_bin(SlopeBins* bins, double t_over_n, double* bound) noexcept nogil:
+    """The bin whose top has the largest score bound at step t (-1 if all are empty)."""
+    cdef Py_ssize_t b, best = -1
+    cdef double v
+    for b in range(bins.count):
+        if bins.size[b] > 0:
+            v = bins.keys[b][0] - t_over_n * (bins.w_first + b * bins.width)
+            if best < 0 or v > bound[0]:
+                best = b
+                bound[0] = v
+    return best
+
+
+cdef inline double _slope(double md, double u, double scale) noexcept nogil:
+    """w = g - u of a row's score line, g = 1 - 1/(1 + md/scale)."""
+    return (1.0 - scale / (scale + md)) - u
+
+
+cdef inline Py_ssize_t _reinsert(const floating[:, :] X, long long row, Py_ssize_t t,
+                                 const long long* picks, double* md, long long* stamp,
+                                 double* fresh, const double* u, Py_ssize_t n_unl0,
+                                 Py_ssize_t n_lab0, double N, double scale, int metric,
+                                 SlopeBins* bins) noexcept nogil:
+    """Refresh a row to step t and put it back in the bin of its new slope."""
+    cdef Py_ssize_t done = _refresh(X, row, t, picks, md, stamp, fresh, u, True, n_unl0, n_lab0,
+                                    scale, metric)
+    cdef double w = _slope(md[row], u[row], scale)
+    _bin_push(bins, _bin_of(bins, w), fresh[row] + t * w / N, row)
+    return done
+
+
+def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
+                   Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0, Py_ssize_t exclude,
+                   int metric, double scale):
+    """Lazy ranked-batch greedy; md is updated in place.
+
+    Score of row i at step t (t rows picked): s_i(t) = u_i + a_t (g_i - u_i)
+    with g_i = 1 - 1/(1 + md_i/scale) and a_t = (n_unl0 - t)/N, N = n_unl0 +
+    n_lab0.  Refreshed at step r, a row's score at every t >= r is at most
+    c_i - t w_i / N with w_i = g_i(r) - u_i and c_i = s_i(r) + r w_i / N (g
+    only falls, a_t falls by 1/N per pick).  Rows sit in heaps by w (bins of
+    equal width from the smallest possible w, -max u, to the largest, 1 -
+    min u) keyed by c_i; a bin's top bounds all its rows by c - t w_low / N.
+    The best bin's top is refreshed until a refreshed row leads; then every
+    row whose bound is within ``margin`` (rounding) of the best refreshed
+    score is refreshed too, and the pick is the first index among the
+    largest refreshed scores -- exactly the eager rule.
+    """
+    cdef Py_ssize_t n = X.shape[0], i, t, b, ncand, c, work = 0
+    cdef double N = <double>(n_unl0 + n_lab0)
+    cdef double umax = -INFINITY, umin = INFINITY, alpha, margin, bound, best_score
+    cdef long long row, best
+    cdef SlopeBins bins
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
+    picks_arr = np.empty(batch, dtype=np.int64)
+    stamp_arr = np.zeros(n, dtype=np.int64)
+    fresh_arr = np.empty(n, dtype=np.float64)
+    cand_arr = np.empty(n, dtype=np.int64)
+    cdef long long[::1] picks = picks_arr
+    cdef long long[::1] stamp = stamp_arr
+    cdef double[::1] fresh = fresh_arr
+    cdef long long[::1] cand = cand_arr
+    for i in range(n):
+        umax = max(umax, u[i])
+        umin = min(umin, u[i])
+    margin = 1e-12 * (2.0 + fabs(umin) + fabs(umax))
+    bins.count = SLOPE_BINS
+    bins.w_first = -umax
+    bins.width = (1.0 - umin + umax) / SLOPE_BINS
+    bins.failed = 0
+    bins.keys = <double**> checked_malloc(SLOPE_BINS * sizeof(double*))
+    bins.rows = <long long**> checked_malloc(SLOPE_BINS * sizeof(long long*))
+    bins.size = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
+    bins.capacity = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
+    for b in range(SLOPE_BINS):
+        bins.keys[b] = NULL
+        bins.rows[b] = NULL
+        bins.size[b] = 0
+        bins.capacity[b] = 0
+    try:
+        with nogil:
+            alpha = <double>n_unl0 / N
+            for i in range(n):
+                if i != exclude:
+                    fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
+                    _bin_push(&bins, _bin_of(&bins, _slope(md[i], u[i], scale)), fresh[i], i)
+            t = 0
+            while t < batch and not bins.failed:
+                if work > SIGNAL_WORK:
+                    work = 0
+                    if stop_requested(&stop):
+                        break
+                b = _best_bin(&bins, t / N, &bound)
+                row = bins.rows[b][0]
+                top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
+                if stamp[row] != t:
+                    work = work + _reinsert(X, row, t, &picks[0], &md[0], &stamp[0], &fresh[0],
+                                            &u[0], n_unl0, n_lab0, N, scale, metric, &bins)
+                    continue
+                # a refreshed row leads: gather every row that could tie with or beat it
+                best = row
+                best_score = fresh[row]
+                cand[0] = row
+                ncand = 1
+                while True:
+                    b = _best_bin(&bins, t / N, &bound)
+                    if b < 0 or bound < best_score - margin:
+                        break
+                    row = bins.rows[b][0]
+                    top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
+                    if stamp[row] != t:
+                        work = work + _reinsert(X, row, t, &picks[0], &md[0], &stamp[0],
+                                                &fresh[0], &u[0], n_unl0, n_lab0, N, scale,
+                                                metric, &bins)
+                        continue
+                    if fresh[row] > best_score or (fresh[row] == best_score and row < best):
+                        best = row
+                        best_score = fresh[row]
+                    cand[ncand] = row
+                    ncand = ncand + 1
+                picks[t] = best
+                for c in range(ncand):
+                    if cand[c] != best:
+                        row = cand[c]
+                        _bin_push(&bins, _bin_of(&bins, _slope(md[row], u[row], scale)),
+                                  fresh[row] + t * _slope(md[row], u[row], scale) / N, row)
+                t = t + 1
+        if bins.failed:
+            raise MemoryError("fastal could not grow the ranked-batch heaps")
+        raise_if_stopped(&stop)
+    finally:
+        for b in range(SLOPE_BINS):
+            free(bins.keys[b])
+            free(bins.rows[b])
+        free(bins.keys)
+        free(bins.rows)
+        free(bins.size)
+        free(bins.capacity)
     return picks_arr
 
 
@@ -313,10 +436,9 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
                    metric, n_threads, scale=1.0):
     """Greedy max-min picks; same contract as ``fastal._core._reference.max_min_greedy``."""
     md = np.array(min_dist, dtype=np.float64, copy=True)
+    excluded = -1 if exclude is None else int(exclude)
     if scores is None:
-        u = np.zeros(X.shape[0], dtype=np.float64)
-    else:
-        u = np.ascontiguousarray(scores, dtype=np.float64)
-    return _greedy(X, md, u, scores is not None, int(batch_size), int(n_unlabeled),
-                   int(n_labeled), -1 if exclude is None else int(exclude), METRIC_CODES[metric],
-                   float(scale))
+        return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric])
+    return _ranked_greedy(X, md, np.ascontiguousarray(scores, dtype=np.float64), int(batch_size),
+                          int(n_unlabeled), int(n_labeled), excluded, METRIC_CODES[metric],
+                          float(scale))

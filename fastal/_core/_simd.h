@@ -182,4 +182,37 @@ static ptrdiff_t fastal_density_row(double *g, double sa, const double *sb, ptrd
     return hits;
 }
 
+
+/* One row of a minimum-distance tile (see _min_key_gemm in fastal/_core/_maxmin.pyx):
+ * g[c] becomes the approximate squared distance sa + sb[c] - 2 g[c] of
+ * centred rows; returns the smallest of them.
+ */
+FASTAL_CLONES
+static double fastal_min_row(double *g, double sa, const double *sb, ptrdiff_t nb)
+{
+    ptrdiff_t c = 0;
+    fastal_v4d m0 = {INFINITY, INFINITY, INFINITY, INFINITY}, m1 = m0;
+    const fastal_v4d sav = {sa, sa, sa, sa}, two = {2.0, 2.0, 2.0, 2.0};
+    double best = INFINITY;
+    for (; c + 8 <= nb; c += 8) {
+        fastal_v4d a0 = sav + fastal_load4(sb + c) - two * fastal_load4(g + c);
+        fastal_v4d a1 = sav + fastal_load4(sb + c + 4) - two * fastal_load4(g + c + 4);
+        fastal_v4i k0 = a0 < m0, k1 = a1 < m1;
+        fastal_store4(g + c, a0);
+        fastal_store4(g + c + 4, a1);
+        m0 = (fastal_v4d)(((fastal_v4i)a0 & k0) | ((fastal_v4i)m0 & ~k0));
+        m1 = (fastal_v4d)(((fastal_v4i)a1 & k1) | ((fastal_v4i)m1 & ~k1));
+    }
+    for (; c < nb; ++c) {
+        const double a = sa + sb[c] - 2.0 * g[c];
+        g[c] = a;
+        if (a < best) best = a;
+    }
+    for (int q = 0; q < 4; ++q) {
+        if (m0[q] < best) best = m0[q];
+        if (m1[q] < best) best = m1[q];
+    }
+    return best;
+}
+
 #endif
