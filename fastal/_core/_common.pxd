@@ -227,6 +227,8 @@ cdef inline void pack_transposed(const floating[:, :] B, Py_ssize_t j0, Py_ssize
 
 
 cdef extern from "_simd.h" nogil:
+    void fastal_block_raw_ld(const double* x, const double* RT, Py_ssize_t ld, Py_ssize_t d,
+                             Py_ssize_t bj, int metric, double* out)
     void fastal_block_raw(const double* x, const double* RT, Py_ssize_t d, Py_ssize_t bj,
                           int metric, double* out)
     Py_ssize_t fastal_density_row(double* g, double sa, const double* sb, Py_ssize_t c0,

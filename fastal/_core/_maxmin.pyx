@@ -15,8 +15,9 @@ from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free, realloc
 
 from fastal._core._common cimport (
-    EUCLIDEAN, raw_pair, pair_key, key_distance, pair_distance,
-    pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_min_row, checked_malloc, stop_requested,
+    EUCLIDEAN, raw_pair, pair_key, key_distance,
+    pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
+    checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init)
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
@@ -31,7 +32,7 @@ cdef Py_ssize_t GEMM_MIN_DIM = 16
 cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
-cdef Py_ssize_t SLOPE_BINS = 32        # heaps of the ranked-batch greedy, by score slope
+cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope
 
 
 
@@ -171,19 +172,43 @@ cdef inline double _ranked_score(double alpha, double md, double u, double scale
     return alpha * (1.0 - scale / (scale + md)) + (1.0 - alpha) * u
 
 
+cdef struct Picked:
+    # The rows picked so far, packed feature-major (column t = pick t), so a
+    # row is compared with all picks since its last refresh at once.
+    double* packed       # d x capacity
+    Py_ssize_t capacity
+    double* row          # d: the row being refreshed, as doubles
+    double* raw          # capacity: its raw sums against the picks
+
+
+cdef inline void _add_pick(const floating[:, :] X, Picked* picked, Py_ssize_t t,
+                           long long row) noexcept nogil:
+    cdef Py_ssize_t k
+    for k in range(X.shape[1]):
+        picked.packed[k * picked.capacity + t] = <double>X[row, k]
+
+
 cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_t t,
-                                const long long* picks, double* md, long long* stamp,
-                                double* fresh, const double* u, bint has_scores,
-                                Py_ssize_t n_unl0, Py_ssize_t n_lab0, double scale,
-                                int metric) noexcept nogil:
-    """Bring ``row`` to step t: fold in the rows picked since its last refresh,
-    then its score (the eager rule's, same expression).  Returns the work done."""
-    cdef Py_ssize_t p, done = (t - stamp[row]) * X.shape[1] + 1
+                                const long long* picks, Picked* picked, double* md,
+                                long long* stamp, double* fresh, const double* u,
+                                bint has_scores, Py_ssize_t n_unl0, Py_ssize_t n_lab0,
+                                double scale, int metric) noexcept nogil:
+    """Bring ``row`` to step t: fold in the rows picked since its last refresh
+    (the twin's distances, vectorised across those picks), then its score (the
+    eager rule's expression).  Returns the work done."""
+    cdef Py_ssize_t p, k, first = stamp[row], d = X.shape[1]
+    cdef Py_ssize_t done = (t - first) * d + 1
     cdef double dist, alpha
-    for p in range(stamp[row], t):
-        dist = pair_distance(X, row, X, picks[p], metric)
-        if dist < md[row]:
-            md[row] = dist
+    if t > first:
+        for k in range(d):
+            picked.row[k] = <double>X[row, k]
+        fastal_block_raw_ld(picked.row, picked.packed + first, picked.capacity, d, t - first,
+                            metric, picked.raw)
+        for p in range(first, t):
+            dist = key_distance(pair_key(picked.raw[p - first], X, row, X, picks[p], metric),
+                                metric)
+            if dist < md[row]:
+                md[row] = dist
     stamp[row] = t
     if has_scores:
         alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
@@ -191,6 +216,23 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     else:
         fresh[row] = md[row]
     return done
+
+
+cdef int _picked_init(Picked* picked, Py_ssize_t d, Py_ssize_t batch) except -1:
+    picked.capacity = max(batch, 1)
+    picked.packed = NULL
+    picked.row = NULL
+    picked.raw = NULL
+    picked.packed = <double*> checked_malloc(d * picked.capacity * sizeof(double))
+    picked.row = <double*> checked_malloc(d * sizeof(double))
+    picked.raw = <double*> checked_malloc(picked.capacity * sizeof(double))
+    return 0
+
+
+cdef void _picked_free(Picked* picked) noexcept:
+    free(picked.packed)
+    free(picked.row)
+    free(picked.raw)
 
 
 def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py_ssize_t exclude,
@@ -203,6 +245,8 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     """
     cdef Py_ssize_t n = X.shape[0], i, t, size, work = 0
     cdef long long top
+    cdef double dummy = 0.0
+    cdef Picked picked
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     picks_arr = np.empty(batch, dtype=np.int64)
@@ -215,33 +259,38 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     cdef long long[::1] hx = hx_arr
     cdef long long[::1] stamp = stamp_arr
     cdef double[::1] fresh = fresh_arr
-    cdef double dummy = 0.0
-    with nogil:
-        size = 0
-        for i in range(n):
-            if i != exclude:
-                hk[size] = md[i]
-                hx[size] = i
-                size = size + 1
-        for i in range(size // 2 - 1, -1, -1):
-            top_sift_down(&hk[0], &hx[0], size, i)
-        t = 0
-        while t < batch:
-            if work > SIGNAL_WORK:
-                work = 0
-                if stop_requested(&stop):
-                    break
-            top = hx[0]
-            if stamp[top] != t:
-                work = work + _refresh(X, top, t, &picks[0], &md[0], &stamp[0], &fresh[0], &dummy,
-                                       False, 0, 0, 1.0, metric)
-                hk[0] = md[top]
-                top_sift_down(&hk[0], &hx[0], size, 0)
-                continue
-            picks[t] = top
-            top_pop(&hk[0], &hx[0], &size)
-            t = t + 1
-    raise_if_stopped(&stop)
+    picked.packed = picked.row = picked.raw = NULL
+    try:
+        _picked_init(&picked, X.shape[1], batch)
+        with nogil:
+            size = 0
+            for i in range(n):
+                if i != exclude:
+                    hk[size] = md[i]
+                    hx[size] = i
+                    size = size + 1
+            for i in range(size // 2 - 1, -1, -1):
+                top_sift_down(&hk[0], &hx[0], size, i)
+            t = 0
+            while t < batch:
+                if work > SIGNAL_WORK:
+                    work = 0
+                    if stop_requested(&stop):
+                        break
+                top = hx[0]
+                if stamp[top] != t:
+                    work = work + _refresh(X, top, t, &picks[0], &picked, &md[0], &stamp[0],
+                                           &fresh[0], &dummy, False, 0, 0, 1.0, metric)
+                    hk[0] = md[top]
+                    top_sift_down(&hk[0], &hx[0], size, 0)
+                    continue
+                picks[t] = top
+                _add_pick(X, &picked, t, top)
+                top_pop(&hk[0], &hx[0], &size)
+                t = t + 1
+        raise_if_stopped(&stop)
+    finally:
+        _picked_free(&picked)
     return picks_arr
 
 
@@ -309,13 +358,13 @@ cdef inline double _slope(double md, double u, double scale) noexcept nogil:
 
 
 cdef inline Py_ssize_t _reinsert(const floating[:, :] X, long long row, Py_ssize_t t,
-                                 const long long* picks, double* md, long long* stamp,
-                                 double* fresh, const double* u, Py_ssize_t n_unl0,
-                                 Py_ssize_t n_lab0, double N, double scale, int metric,
-                                 SlopeBins* bins) noexcept nogil:
+                                 const long long* picks, Picked* picked, double* md,
+                                 long long* stamp, double* fresh, const double* u,
+                                 Py_ssize_t n_unl0, Py_ssize_t n_lab0, double N, double scale,
+                                 int metric, SlopeBins* bins) noexcept nogil:
     """Refresh a row to step t and put it back in the bin of its new slope."""
-    cdef Py_ssize_t done = _refresh(X, row, t, picks, md, stamp, fresh, u, True, n_unl0, n_lab0,
-                                    scale, metric)
+    cdef Py_ssize_t done = _refresh(X, row, t, picks, picked, md, stamp, fresh, u, True, n_unl0,
+                                    n_lab0, scale, metric)
     cdef double w = _slope(md[row], u[row], scale)
     _bin_push(bins, _bin_of(bins, w), fresh[row] + t * w / N, row)
     return done
@@ -343,6 +392,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     cdef double umax = -INFINITY, umin = INFINITY, alpha, margin, bound, best_score
     cdef long long row, best
     cdef SlopeBins bins
+    cdef Picked picked
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     picks_arr = np.empty(batch, dtype=np.int64)
@@ -361,16 +411,22 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     bins.w_first = -umax
     bins.width = (1.0 - umin + umax) / SLOPE_BINS
     bins.failed = 0
-    bins.keys = <double**> checked_malloc(SLOPE_BINS * sizeof(double*))
-    bins.rows = <long long**> checked_malloc(SLOPE_BINS * sizeof(long long*))
-    bins.size = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
-    bins.capacity = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
-    for b in range(SLOPE_BINS):
-        bins.keys[b] = NULL
-        bins.rows[b] = NULL
-        bins.size[b] = 0
-        bins.capacity[b] = 0
+    bins.keys = NULL
+    bins.rows = NULL
+    bins.size = NULL
+    bins.capacity = NULL
+    picked.packed = picked.row = picked.raw = NULL
     try:
+        bins.keys = <double**> checked_malloc(SLOPE_BINS * sizeof(double*))
+        bins.rows = <long long**> checked_malloc(SLOPE_BINS * sizeof(long long*))
+        bins.size = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
+        bins.capacity = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
+        for b in range(SLOPE_BINS):
+            bins.keys[b] = NULL
+            bins.rows[b] = NULL
+            bins.size[b] = 0
+            bins.capacity[b] = 0
+        _picked_init(&picked, X.shape[1], batch)
         with nogil:
             alpha = <double>n_unl0 / N
             for i in range(n):
@@ -387,8 +443,9 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                 row = bins.rows[b][0]
                 top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
                 if stamp[row] != t:
-                    work = work + _reinsert(X, row, t, &picks[0], &md[0], &stamp[0], &fresh[0],
-                                            &u[0], n_unl0, n_lab0, N, scale, metric, &bins)
+                    work = work + _reinsert(X, row, t, &picks[0], &picked, &md[0], &stamp[0],
+                                            &fresh[0], &u[0], n_unl0, n_lab0, N, scale, metric,
+                                            &bins)
                     continue
                 # a refreshed row leads: gather every row that could tie with or beat it
                 best = row
@@ -402,9 +459,9 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                     row = bins.rows[b][0]
                     top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
                     if stamp[row] != t:
-                        work = work + _reinsert(X, row, t, &picks[0], &md[0], &stamp[0],
-                                                &fresh[0], &u[0], n_unl0, n_lab0, N, scale,
-                                                metric, &bins)
+                        work = work + _reinsert(X, row, t, &picks[0], &picked, &md[0],
+                                                &stamp[0], &fresh[0], &u[0], n_unl0, n_lab0, N,
+                                                scale, metric, &bins)
                         continue
                     if fresh[row] > best_score or (fresh[row] == best_score and row < best):
                         best = row
@@ -412,6 +469,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                     cand[ncand] = row
                     ncand = ncand + 1
                 picks[t] = best
+                _add_pick(X, &picked, t, best)
                 for c in range(ncand):
                     if cand[c] != best:
                         row = cand[c]
@@ -422,13 +480,15 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
             raise MemoryError("fastal could not grow the ranked-batch heaps")
         raise_if_stopped(&stop)
     finally:
-        for b in range(SLOPE_BINS):
-            free(bins.keys[b])
-            free(bins.rows[b])
+        if bins.keys != NULL and bins.rows != NULL:
+            for b in range(SLOPE_BINS):
+                free(bins.keys[b])
+                free(bins.rows[b])
         free(bins.keys)
         free(bins.rows)
         free(bins.size)
         free(bins.capacity)
+        _picked_free(&picked)
     return picks_arr
 
 

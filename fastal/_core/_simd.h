@@ -1,7 +1,8 @@
 /* Hot loop of fastal's direct (non-matrix-product) distance kernels.
  *
- * fastal_block_raw(x, RT, d, bj, metric, out):
- *     out[c] = sum over k = 0..d-1, in this order, of f(x[k], RT[k*bj + c])
+ * fastal_block_raw_ld(x, RT, ld, d, bj, metric, out):
+ *     out[c] = sum over k = 0..d-1, in this order, of f(x[k], RT[k*ld + c]), c < bj
+ * (fastal_block_raw: ld = bj)
  *     f = (x - r)^2 (metric 0), |x - r| (metric 1), x * r (metric 2).
  *
  * Each out[c] is accumulated feature by feature exactly as a scalar loop
@@ -43,7 +44,7 @@ static inline fastal_v4d fastal_abs4(fastal_v4d v) {
     for (; c + 16 <= bj; c += 16) {                                             \
         fastal_v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;                \
         const double *rt = RT + c;                                              \
-        for (k = 0; k < d; ++k, rt += bj) {                                     \
+        for (k = 0; k < d; ++k, rt += ld) {                                     \
             const double s = x[k];                                              \
             const fastal_v4d xv = {s, s, s, s};                                 \
             fastal_v4d r0 = fastal_load4(rt), r1 = fastal_load4(rt + 4);        \
@@ -56,7 +57,7 @@ static inline fastal_v4d fastal_abs4(fastal_v4d v) {
     for (; c + 4 <= bj; c += 4) {                                               \
         fastal_v4d a0 = {0, 0, 0, 0};                                           \
         const double *rt = RT + c;                                              \
-        for (k = 0; k < d; ++k, rt += bj) {                                     \
+        for (k = 0; k < d; ++k, rt += ld) {                                     \
             const double s = x[k];                                              \
             const fastal_v4d xv = {s, s, s, s};                                 \
             fastal_v4d r0 = fastal_load4(rt);                                   \
@@ -70,8 +71,8 @@ static inline fastal_v4d fastal_abs4(fastal_v4d v) {
 #define FASTAL_OP_DOT(a, r) { a = a + xv * r; }
 
 FASTAL_CLONES
-static void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d, ptrdiff_t bj,
-                             int metric, double *out)
+static void fastal_block_raw_ld(const double *x, const double *RT, ptrdiff_t ld, ptrdiff_t d,
+                                ptrdiff_t bj, int metric, double *out)
 {
     ptrdiff_t c = 0, k;
     if (metric == 0) {
@@ -84,13 +85,19 @@ static void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d, ptr
     for (; c < bj; ++c) {
         double s = 0.0, t;
         for (k = 0; k < d; ++k) {
-            const double r = RT[k * bj + c];
+            const double r = RT[k * ld + c];
             if (metric == 0) { t = x[k] - r; s = s + t * t; }
             else if (metric == 1) { s = s + fabs(x[k] - r); }
             else { s = s + x[k] * r; }
         }
         out[c] = s;
     }
+}
+
+static inline void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d, ptrdiff_t bj,
+                                    int metric, double *out)
+{
+    fastal_block_raw_ld(x, RT, bj, d, bj, metric, out);
 }
 
 /* Candidate filter of the matrix-product k-NN tiles (see fastal/_core/_knn.pyx).
