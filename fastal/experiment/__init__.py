@@ -13,12 +13,14 @@ from fastal.experiment.models import MarginSVC
 from fastal.experiment.oracles import NoisyLabeler, noisy_labels
 from fastal.experiment.protocols import PROTOCOLS, Protocol, get_protocol
 from fastal.experiment.report import load_curves, markdown_table, plot_curves, summarize
-from fastal.experiment.runner import read_records, run, run_task
+from fastal.experiment.runner import (OutputInUseError, RecordWarning, read_records, run,
+                                      run_task, saved_rounds)
 from fastal.experiment.stopping import (StopAfterLabels, StopAfterRounds, StopOnBudget,
                                         StopOnPlateau, any_of)
 from fastal.experiment.strategies import STRATEGIES, get_strategy, register_strategy
 
-__all__ = ["run", "run_task", "read_records", "summarize", "markdown_table", "plot_curves",
+__all__ = ["run", "run_task", "read_records", "saved_rounds", "RecordWarning",
+           "OutputInUseError", "summarize", "markdown_table", "plot_curves",
            "load_curves", "Protocol", "PROTOCOLS", "get_protocol", "STRATEGIES",
            "register_strategy", "get_strategy", "MarginSVC", "NoisyLabeler", "noisy_labels",
            "StopAfterLabels", "StopAfterRounds", "StopOnPlateau", "StopOnBudget", "any_of"]

@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from fastal.experiment.runner import read_records
+from fastal.experiment.runner import read_records, task_of_path
 
 __all__ = ["load_curves", "summarize", "markdown_table", "plot_curves"]
 
@@ -12,15 +12,18 @@ __all__ = ["load_curves", "summarize", "markdown_table", "plot_curves"]
 def load_curves(out, protocol):
     """{strategy: dict(n_labeled, accuracy (seeds x rounds), full_accuracy, fit, query)}.
 
-    Only finished tasks (every round recorded) are used.
+    Only finished tasks (every round recorded) are used.  Each file is read
+    with ``read_records`` for the task its path names, so a file with a bad
+    line is read up to that line, with a ``RecordWarning``, and its task
+    counts as unfinished.
     """
     curves = {}
     pattern = os.path.join(out, "records", protocol, "*", "seed-*.jsonl")
     for path in sorted(glob.glob(pattern)):
-        records, _ = read_records(path)
+        _, strategy, seed = task_of_path(path)
+        records, _ = read_records(path, protocol, strategy, seed)
         if not records or len(records) != records[0]["config"]["rounds"] + 1:
             continue
-        strategy = records[0]["strategy"]
         c = curves.setdefault(strategy, {"n_labeled": None, "accuracy": [], "full_accuracy": [],
                                          "fit_seconds": [], "query_seconds": [], "seeds": []})
         c["n_labeled"] = np.array([r["n_labeled"] for r in records])
@@ -77,12 +80,17 @@ def markdown_table(rows, protocol):
     return head + body
 
 
-def plot_curves(out, protocol, path=None, strategies=None, title=None):
-    """PNG of mean accuracy vs labels per strategy with the 10-90 % band over seeds."""
+def _pyplot():
+    """``matplotlib.pyplot`` with the file-only Agg backend (imported on first use)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    return plt
 
+
+def plot_curves(out, protocol, path=None, strategies=None, title=None):
+    """PNG of mean accuracy vs labels per strategy with the 10-90 % band over seeds."""
+    plt = _pyplot()
     curves = load_curves(out, protocol)
     if strategies:
         curves = {s: c for s, c in curves.items() if s in strategies}
