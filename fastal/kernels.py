@@ -13,7 +13,7 @@ from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
     check_count, check_indices, check_matrix, check_metric, check_vector)
 
-__all__ = ["pairwise_density", "similarity_sums", "mean_of_sums", "knn_density",
+__all__ = ["pairwise_density", "similarity_sums", "mean_of_sums", "unit_rows", "knn_density",
            "graph_density_select", "min_distance", "max_min_select"]
 
 # Mean distances within this relative gap of the smallest count as tied when
