@@ -88,8 +88,10 @@ def test_binary_relevance_and_dummy():
     pred = br.predict(X)
     assert pred.shape == (4, 3) and (pred[:, 2] == 1).all()
     assert br.predict_proba(X).shape == (4, 3)
-    assert br.score(Dataset(X, Y)) == 1.0
+    assert br.score(Dataset(X, Y)) == 0.0                  # Hamming loss, as libact
     assert br.score(Dataset(X, Y), criterion="f1") == 1.0
+    with pytest.raises(NotImplementedError):
+        br.score(Dataset(X, Y), criterion="not_exist")
     with pytest.raises(ValueError, match="single class"):
         DummyClf().fit(X, [0, 1, 0, 1])
 

@@ -15,7 +15,9 @@ __all__ = ["Dataset", "import_libsvm_sparse", "import_scipy_mat"]
 
 
 def _labels_array(y, n):
-    """1-D object array of labels; each element may itself be a sequence (multi-label)."""
+    """Object array of labels: 1-D, each element a label (a label vector for multi-label
+    rows), or, as libact keeps them, (n, n_labels) when every row has a label vector
+    of one length."""
     out = np.empty(n, dtype=object)
     if y is None:
         return out
@@ -25,8 +27,32 @@ def _labels_array(y, n):
         values = list(y)
     if len(values) != n:
         raise ValueError(f"X has {n} rows but y has {len(values)} labels")
+    # an array's shape is kept (a 1-D object array of vectors stays 1-D), as in libact
+    grid = _label_grid(values) if not isinstance(y, np.ndarray) or y.ndim == 2 else None
+    if grid is not None:
+        return grid
     for i, v in enumerate(values):
         out[i] = v
+    return out
+
+
+def _label_grid(values):
+    """The (n, n_labels) object array libact makes of label vectors of one length on
+    every row (``np.array(y, dtype=object)``), or None for any other labels."""
+    if not values or not all(isinstance(v, (list, tuple, np.ndarray)) for v in values):
+        return None
+    try:
+        grid = np.array(values, dtype=object)
+    except ValueError:      # vectors of different lengths
+        return None
+    return grid if grid.ndim == 2 else None
+
+
+def _label_rows(grid):
+    """A label grid as a 1-D object array of label vectors (lists)."""
+    out = np.empty(grid.shape[0], dtype=object)
+    for i, row in enumerate(grid.tolist()):
+        out[i] = row
     return out
 
 
@@ -38,7 +64,10 @@ class Dataset:
     X : array-like (n_samples, n_features) or scipy.sparse matrix, optional
         Features.  NaN and infinity are rejected.
     y : sequence of labels (None for an unlabeled row), optional
-        Length n_samples; None means every row is unlabeled.
+        Length n_samples; None means every row is unlabeled.  A label may be a
+        vector (multi-label rows); when every row has a vector of one length
+        the labels are kept as libact keeps them, an (n_samples, n_labels)
+        object array (``get_entries()[1]``; ``ds[i][1]`` is then a row of it).
 
     Examples
     --------
@@ -143,9 +172,15 @@ class Dataset:
                     raise ValueError(f"feature must have shape ({base.shape[1]},), got {row.shape}")
             row = check_matrix(row[None, :], "feature", dtype=None)
             X = np.vstack([base, row])
-        y = np.empty(len(self) + 1, dtype=object)
-        y[:-1] = self._y
-        y[-1] = label
+        if self._y.ndim == 2 and self._fits_grid(label):
+            y = np.empty((len(self) + 1, self._y.shape[1]), dtype=object)
+            y[:-1] = self._y
+            y[-1] = label
+        else:
+            rows = _label_rows(self._y) if self._y.ndim == 2 else self._y
+            y = np.empty(len(self) + 1, dtype=object)
+            y[:-1] = rows
+            y[-1] = label
         self._X, self._y = X, y
         self._labeled = np.append(self._labeled, label is not None)
         self._n_labeled += label is not None
@@ -158,6 +193,8 @@ class Dataset:
         """Set the label of ``entry_id`` and call every ``on_update`` callback."""
         i = self._check_id(entry_id)
         now = new_label is not None
+        if self._y.ndim == 2 and not self._fits_grid(new_label):
+            self._y = _label_rows(self._y)
         self._y[i] = new_label
         if self._labeled[i] != now:
             self._labeled[i] = now
@@ -167,6 +204,11 @@ class Dataset:
         self.modified = True
         for callback in list(self._update_callback):
             callback(i, new_label)
+
+    def _fits_grid(self, label):
+        """Whether ``label`` is a label vector of the grid's length."""
+        return (isinstance(label, (list, tuple, np.ndarray)) and np.ndim(label) == 1
+                and len(label) == self._y.shape[1])
 
     def on_update(self, callback):
         """Register ``callback(entry_id, new_label)``, called after every ``update``."""

@@ -39,6 +39,8 @@ class IdealLabeler(Labeler):
         self._n_features = X.shape[1] if X.ndim == 2 else 0
         self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
         self._labels = {}
+        # label vectors kept as libact keeps them, a 2-D array: answer a copy of the row
+        self._copy_answers = np.ndim(y) == 2
         for i, row in enumerate(self._canonical(X)):
             self._labels.setdefault(row.tobytes(), []).append(y[i])
 
@@ -56,6 +58,5 @@ class IdealLabeler(Labeler):
         labels = self._labels.get(self._canonical(row).tobytes())
         if labels is None:
             raise ValueError("feature is not a row of the labeler's dataset")
-        if len(labels) == 1:
-            return labels[0]
-        return labels[self.random_state_.randint(len(labels))]
+        answer = labels[0] if len(labels) == 1 else labels[self.random_state_.randint(len(labels))]
+        return answer.copy() if self._copy_answers else answer

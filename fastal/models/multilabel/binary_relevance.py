@@ -65,7 +65,7 @@ class BinaryRelevance(MultilabelModel):
         return np.vstack([getattr(clf, method)(X) for clf in self.clfs_]).T
 
     def predict(self, X):
-        return self._stack("predict", X)
+        return self._stack("predict", X).astype(int)
 
     def predict_real(self, X):
         return np.vstack([np.asarray(clf.predict_real(X))[:, 1] for clf in self.clfs_]).T
@@ -74,12 +74,19 @@ class BinaryRelevance(MultilabelModel):
         return np.vstack([np.asarray(clf.predict_proba(X))[:, 1] for clf in self.clfs_]).T
 
     def score(self, testing_dataset, criterion="hamming"):
-        """Mean over rows of ``hamming`` (fraction of labels right) or ``f1``."""
+        """Mean over rows of ``hamming`` (the Hamming loss: fraction of labels
+        predicted wrong, as libact) or ``f1`` (F1 score).
+
+        Raises
+        ------
+        NotImplementedError
+            For another criterion (libact's error).
+        """
+        if criterion not in ("hamming", "f1"):
+            raise NotImplementedError(f"criterion '{criterion}' not implemented")
         X, Y = labeled_xy(testing_dataset)
         Y = np.asarray(Y)
         P = self.predict(X)
         if criterion == "hamming":
-            return float(np.mean(P == Y))
-        if criterion == "f1":
-            return float(np.mean(pairwise_f1_score(Y, P)))
-        raise ValueError(f"criterion must be 'hamming' or 'f1', got {criterion!r}")
+            return np.mean(np.abs(P - Y).mean(axis=1))
+        return float(np.mean(pairwise_f1_score(Y, P)))
