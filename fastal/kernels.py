@@ -184,11 +184,11 @@ def similarity_sums(X, reference=None, *, metric="euclidean", similarity="invers
         raise ValueError("similarity='cosine' does not use a distance metric; leave metric at 'euclidean'")
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
-    frame = "cosine" if similarity == "cosine" else metric
-    scale, Xs, *Rs = prepare_rows(frame, X, *([] if reference is None else [reference]))
+    if similarity == "cosine":   # the backends normalise rows one at a time: no copy
+        return impl.cosine_sums(X, reference, include_self=bool(include_self),
+                                n_threads=n_threads)
+    scale, Xs, *Rs = prepare_rows(metric, X, *([] if reference is None else [reference]))
     Rs = Rs[0] if Rs else None
-    if similarity == "cosine":
-        return impl.cosine_sums(Xs, Rs, include_self=bool(include_self), n_threads=n_threads)
     return impl.pair_sums(Xs, Rs, metric=metric, transform="inverse",
                           include_self=bool(include_self), n_threads=n_threads, scale=scale)
 

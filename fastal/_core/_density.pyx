@@ -11,6 +11,7 @@ from contextlib import nullcontext
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
+from libc.math cimport fabs, sqrt
 from libc.stdlib cimport free
 
 from fastal._core._common cimport (
@@ -159,12 +160,37 @@ def pair_sums(X, R, metric, transform, include_self, n_threads, scale=1.0):
                       TRANSFORMS[transform], float(scale), bool(include_self), int(n_threads))
 
 
+cdef inline double _row_peak(const floating[:, :] A, Py_ssize_t i) noexcept nogil:
+    """Largest |value| of row i (1 for a zero row, which then stays zero)."""
+    cdef Py_ssize_t k
+    cdef double m = 0.0, v
+    for k in range(A.shape[1]):
+        v = fabs(<double>A[i, k])
+        if v > m:
+            m = v
+    return m if m > 0.0 else 1.0
+
+
+cdef inline double _unit_factor(const floating[:, :] A, Py_ssize_t i, double peak) noexcept nogil:
+    """Row i as a unit row is A[i] / peak * factor (unit_rows' two steps); 0 for a zero row."""
+    cdef Py_ssize_t k
+    cdef double v, s = 0.0
+    for k in range(A.shape[1]):
+        v = <double>A[i, k] / peak
+        s = s + v * v
+    return 1.0 / sqrt(s) if s > 0.0 else 0.0
+
+
 def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
                  bint include_self, int n_threads):
-    """Sums of cosine similarities of unit rows: x . (sum of the reference rows)."""
+    """Sums of cosine similarities: x_hat . (sum of the reference unit rows).
+
+    Rows are normalised here as ``fastal.kernels.unit_rows`` does (by their
+    largest |value|, then by their norm), one row at a time: no copy of the data.
+    """
     cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
     cdef Py_ssize_t i, k, t, per, lo, hi, start, stop_row
-    cdef double s, nz
+    cdef double s, nz, f, peak
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     partial_arr = np.zeros((n_threads, d), dtype=np.float64)
@@ -181,8 +207,11 @@ def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
                 lo = start + t * per
                 hi = min(lo + per, stop_row)
                 for i in range(lo, hi):
-                    for k in range(d):
-                        partial[t, k] += <double>R[i, k]
+                    peak = _row_peak(R, i)
+                    f = _unit_factor(R, i, peak)
+                    if f > 0.0:
+                        for k in range(d):
+                            partial[t, k] += <double>R[i, k] / peak * f
             start = stop_row
     raise_if_stopped(&stop)
     total = partial_arr.sum(axis=0)
@@ -191,12 +220,14 @@ def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
         while start < n and not stop_requested(&stop):
             stop_row = min(n, start + COSINE_ROWS)
             for i in prange(start, stop_row, num_threads=n_threads, schedule="static"):
+                peak = _row_peak(X, i)
+                f = _unit_factor(X, i, peak)
                 s = 0.0
-                nz = 0.0
-                for k in range(d):
-                    s = s + <double>X[i, k] * total[k]
-                    if X[i, k] != 0:
-                        nz = 1.0
+                nz = 1.0 if f > 0.0 else 0.0
+                if f > 0.0:
+                    for k in range(d):
+                        s = s + <double>X[i, k] / peak * total[k]
+                    s = s * f
                 if self_ref and not include_self:
                     s = s - nz
                 out[i] = s
@@ -206,7 +237,7 @@ def _cosine_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref,
 
 
 def cosine_sums(X, R, include_self, n_threads):
-    """Sum of the cosine similarities of every unit row of X to the reference unit rows.
+    """Sum of the cosine similarities of every row of X to the reference rows.
 
     Same contract as ``fastal._core._reference.cosine_sums``.
     """

@@ -150,18 +150,21 @@ def pair_sums(X, R, metric, transform, include_self, n_threads, scale=1.0):
 
 
 def cosine_sums(X, R, include_self, n_threads):
-    """Sum of the cosine similarities of every unit row of X to the reference unit rows.
+    """Sum of the cosine similarities of every row of X to the reference rows.
 
-    Uses the exact identity sum_j cos(x, r_j) = x . sum_j r_j for unit rows.
+    Rows are first made unit rows as ``fastal.kernels.unit_rows`` defines
+    (by their largest |value|, then by their norm; zero rows stay zero), then
+    the exact identity sum_j cos(x, r_j) = x_hat . sum_j r_hat_j is used.
     With R None and include_self False the self term (1 for a non-zero row,
     0 for a zero row) is left out.
     """
+    from fastal.kernels import unit_rows
     self_ref = R is None
-    ref = X if self_ref else R
-    X = np.asarray(X, dtype=np.float64)
-    sums = X @ np.asarray(ref, dtype=np.float64).sum(axis=0)
+    Xh = unit_rows(X)
+    Rh = Xh if self_ref else unit_rows(R)
+    sums = Xh @ Rh.sum(axis=0)
     if self_ref and not include_self:
-        sums -= (np.abs(X).sum(axis=1) > 0).astype(np.float64)
+        sums -= (np.abs(Xh).sum(axis=1) > 0).astype(np.float64)
     return sums
 
 
