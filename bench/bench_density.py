@@ -9,20 +9,11 @@ every thread (the machine's peak in practice).  Ratio = fastal's time / the
 bound.
 """
 import argparse
-import time
 
 import numpy as np
+from timing import best_of
 
 from fastal.kernels import pairwise_density
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def gemm_rate(dtype, size=2000):

@@ -8,21 +8,12 @@ metric=...).fit(X).kneighbors_graph(X, mode="distance"), interleaved, best of
 the repeats; the ratio is scikit-learn's time over fastal's (> 1: fastal faster).
 """
 import argparse
-import time
 
 import numpy as np
+from timing import best_of
 from sklearn.neighbors import NearestNeighbors
 
 from fastal.kernels import knn_density
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv=None):

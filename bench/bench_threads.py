@@ -8,20 +8,11 @@ against 1,000 labeled rows of the same pool (1,000,000 x 64 in the large run:
 """
 import argparse
 import os
-import time
 
 import numpy as np
+from timing import best_of
 
 from fastal.kernels import knn_density, max_min_select, min_distance, pairwise_density
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv=None):
