@@ -15,7 +15,7 @@ import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["_openmp", "_density", "_knn", "_maxmin", "_hintsvm"]
+KERNELS = ["_openmp", "_density", "_knn", "_maxmin", "_sparse", "_hintsvm"]
 
 
 def _compiler_accepts_openmp():

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from fastal._config import backend_impl, resolve_n_threads
 from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
-    check_count, check_indices, check_matrix, check_metric, check_vector)
+    assert_all_finite, check_count, check_indices, check_matrix, check_metric, check_vector)
 
 __all__ = ["pairwise_density", "similarity_sums", "mean_of_sums", "unit_rows", "knn_density",
            "graph_density_select", "min_distance", "max_min_select"]
@@ -32,8 +32,11 @@ def unit_rows(X):
     overflow or underflow) and gives bitwise identical rows for exactly
     collinear inputs (x and c * x with c > 0), so their cosine distances tie
     exactly.  A zero row stays zero.  The norm is summed over the features in
-    order, as the compiled loops sum.
+    order, as the compiled loops sum.  A scipy.sparse matrix gives a CSR
+    matrix with the same values at its non-zeros.
     """
+    if sp.issparse(X):
+        return _sparse_unit_rows(X)
     X = np.asarray(X)
     out = np.empty(X.shape, dtype=np.float64)
     for start in range(0, X.shape[0], _ROW_BLOCK):
@@ -45,8 +48,28 @@ def unit_rows(X):
     return out
 
 
+def _sparse_unit_rows(X):
+    X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    X.sort_indices()
+    counts = np.diff(X.indptr)
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    starts = X.indptr[:-1]
+    peak = np.ones(X.shape[0])
+    filled = counts > 0
+    peak[filled] = np.maximum.reduceat(np.abs(X.data), starts[filled]) if X.nnz else 1.0
+    V = X.data / peak[rows]
+    square = np.zeros(X.shape[0])      # summed in column order, row by row
+    for p in range(int(counts.max()) if counts.size else 0):
+        has = counts > p
+        square[has] = square[has] + V[starts[has] + p] ** 2
+    norm = np.sqrt(square)
+    X.data = V / np.where(norm > 0, norm, 1.0)[rows]
+    return X
+
+
 def _largest_magnitude(*arrays):
-    return max((float(max(A.max(), -A.min())) for A in arrays if A.size), default=0.0)
+    values = [A.data if sp.issparse(A) else A for A in arrays]
+    return max((float(max(v.max(), -v.min())) for v in values if v.size), default=0.0)
 
 
 def prepare_rows(metric, X, *others):
@@ -72,7 +95,8 @@ def prepare_rows(metric, X, *others):
     if peak == 0.0 or 2.0 ** -SAFE_EXPONENT <= peak <= 2.0 ** SAFE_EXPONENT:
         return (1.0, X, *others)
     scale = float(np.ldexp(1.0, -np.frexp(peak)[1]))
-    return (scale, X * scale, *(Y * scale for Y in others))
+    return (scale, *(A.multiply(scale).tocsr() if sp.issparse(A) else A * scale
+                     for A in (X, *others)))
 
 
 def mean_of_sums(sums, n_reference, leave_self_out):
@@ -96,13 +120,48 @@ def _unscale(distances, scale, what):
     return out
 
 
+def check_rows(X, name="X", min_rows=1):
+    """A dense matrix (``check_matrix``) or a canonical CSR matrix.
+
+    Sparse input of any scipy format (COO, CSC, ..., sparse arrays) becomes
+    a CSR matrix with sorted column indices, duplicates summed and explicit
+    zeros removed (a copy: the caller's matrix is never changed); integer
+    values become float64; NaN or infinity among the stored values is an error.
+    """
+    if not sp.issparse(X):
+        return check_matrix(X, name, min_rows=min_rows)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    if X.ndim != 2 or X.shape[1] == 0:
+        raise ValueError(f"{name} must be 2-D with at least one feature, got shape {X.shape}")
+    if X.shape[0] < min_rows:
+        raise ValueError(f"{name} needs at least {min_rows} row(s), got {X.shape[0]}")
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    X = sp.csr_matrix(X, dtype=dtype, copy=True)
+    X.sum_duplicates()
+    X.sort_indices()
+    X.eliminate_zeros()
+    assert_all_finite(X.data, name)
+    return X
+
+
 def _check_pair(X, Y, name_x, name_y, min_rows_y=1):
-    Y = check_matrix(Y, name_y, min_rows=min_rows_y)
+    Y = check_rows(Y, name_y, min_rows=min_rows_y)
     if Y.shape[1] != X.shape[1]:
         raise ValueError(f"{name_x} has {X.shape[1]} features but {name_y} has {Y.shape[1]}")
+    if sp.issparse(X) and not sp.issparse(Y):
+        Y = check_rows(sp.csr_matrix(Y), name_y, min_rows=min_rows_y)
+    elif sp.issparse(Y) and not sp.issparse(X):
+        raise TypeError(f"{name_y} is sparse but {name_x} is dense; pass both dense or both "
+                        "sparse")
     if Y.dtype != X.dtype:
         Y = Y.astype(X.dtype)
     return Y
+
+
+def _kernel(impl, name, X):
+    """The backend's kernel ``name``, its sparse variant for CSR rows."""
+    return getattr(impl, ("sparse_" if sp.issparse(X) else "") + name)
 
 
 def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inverse",
@@ -144,7 +203,7 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
     beta = float(beta)
     if not np.isfinite(beta):
         raise ValueError(f"beta must be finite, got {beta}")
-    X = check_matrix(X, "X")
+    X = check_rows(X, "X")
     sums = similarity_sums(X, reference, metric=metric, similarity=similarity,
                            include_self=include_self, n_jobs=n_jobs)
     dens = mean_of_sums(sums, X.shape[0] if reference is None else np.shape(reference)[0],
@@ -172,7 +231,7 @@ def similarity_sums(X, reference=None, *, metric="euclidean", similarity="invers
     >>> similarity_sums(np.array([[0.0], [1.0], [3.0]]), include_self=False)
     array([0.75      , 0.83333333, 0.58333333])
     """
-    X = check_matrix(X, "X")
+    X = check_rows(X, "X")
     metric = check_metric(metric)
     if similarity not in ("inverse", "cosine"):
         raise ValueError(f"unknown similarity {similarity!r}; valid: ['cosine', 'inverse']")
@@ -185,11 +244,11 @@ def similarity_sums(X, reference=None, *, metric="euclidean", similarity="invers
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
     if similarity == "cosine":   # the backends normalise rows one at a time: no copy
-        return impl.cosine_sums(X, reference, include_self=bool(include_self),
+        return _kernel(impl, "cosine_sums", X)(X, reference, include_self=bool(include_self),
                                 n_threads=n_threads)
     scale, Xs, *Rs = prepare_rows(metric, X, *([] if reference is None else [reference]))
     Rs = Rs[0] if Rs else None
-    return impl.pair_sums(Xs, Rs, metric=metric, transform="inverse",
+    return _kernel(impl, "pair_sums", X)(Xs, Rs, metric=metric, transform="inverse",
                           include_self=bool(include_self), n_threads=n_threads, scale=scale)
 
 
@@ -223,7 +282,7 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
     >>> graph.nnz
     6
     """
-    X = check_matrix(X, "X", min_rows=2)
+    X = check_rows(X, "X", min_rows=2)
     n = X.shape[0]
     k = check_count(n_neighbors, "n_neighbors", 1, n - 1)
     metric = check_metric(metric)
@@ -232,7 +291,8 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
         raise ValueError(f"gamma must be a positive number, got {gamma}")
     n_threads = resolve_n_threads(n_jobs)
     scale, Xs = prepare_rows(metric, X)
-    ind, dist = backend_impl().knn_search(Xs, n_neighbors=k, metric=metric, n_threads=n_threads)
+    ind, dist = _kernel(backend_impl(), "knn_search", X)(Xs, n_neighbors=k, metric=metric,
+                                                          n_threads=n_threads)
     if (ind < 0).any():
         raise RuntimeError("internal error: a k-NN slot was left unfilled; please report it")
     with np.errstate(over="ignore"):
@@ -311,12 +371,13 @@ def min_distance(X, Y, *, metric="euclidean", n_jobs=None):
     >>> min_distance(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([[0.0, 0.0]]))
     array([0., 5.])
     """
-    X = check_matrix(X, "X", min_rows=0)
+    X = check_rows(X, "X", min_rows=0)
     Y = _check_pair(X, Y, "X", "Y")
     metric = check_metric(metric)
     n_threads = resolve_n_threads(n_jobs)
     scale, Xs, Ys = prepare_rows(metric, X, Y)
-    return _unscale(backend_impl().min_distance(Xs, Ys, metric=metric, n_threads=n_threads),
+    return _unscale(_kernel(backend_impl(), "min_distance", X)(Xs, Ys, metric=metric,
+                                                               n_threads=n_threads),
                     scale, "some distances")
 
 
@@ -356,7 +417,7 @@ def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclid
     >>> max_min_select(pool, np.array([[0.0]]), 2).tolist()
     [3, 2]
     """
-    X_pool = check_matrix(X_pool, "X_pool")
+    X_pool = check_rows(X_pool, "X_pool")
     n = X_pool.shape[0]
     if X_labeled is None:
         X_labeled = np.empty((0, X_pool.shape[1]), dtype=X_pool.dtype)
@@ -368,17 +429,19 @@ def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclid
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
     scale, pool, labeled = prepare_rows(metric, X_pool, X_labeled)
+    pair_sums = _kernel(impl, "pair_sums", pool)
+    nearest = _kernel(impl, "min_distance", pool)
+    greedy = _kernel(impl, "max_min_greedy", pool)
     if labeled.shape[0] == 0:
         # rows' summed distances to the pool order them as the mean does
-        total = impl.pair_sums(pool, None, metric=metric, transform="distance",
-                               include_self=True, n_threads=n_threads, scale=scale)
+        total = pair_sums(pool, None, metric=metric, transform="distance", include_self=True,
+                          n_threads=n_threads, scale=scale)
         lowest = total.min()
         cold = int(np.flatnonzero(total <= lowest + COLD_START_RTOL * abs(lowest))[0])
-        md = impl.min_distance(pool, pool[cold:cold + 1], metric=metric, n_threads=n_threads)
-        rest = impl.max_min_greedy(pool, md, batch - 1, scores, n_unlabeled=n, n_labeled=1,
-                                   exclude=cold, metric=metric, n_threads=n_threads, scale=scale)
+        md = nearest(pool, pool[cold:cold + 1], metric=metric, n_threads=n_threads)
+        rest = greedy(pool, md, batch - 1, scores, n_unlabeled=n, n_labeled=1, exclude=cold,
+                      metric=metric, n_threads=n_threads, scale=scale)
         return np.concatenate([np.array([cold], dtype=np.int64), rest])
-    md = impl.min_distance(pool, labeled, metric=metric, n_threads=n_threads)
-    return impl.max_min_greedy(pool, md, batch, scores, n_unlabeled=n,
-                               n_labeled=labeled.shape[0], exclude=None, metric=metric,
-                               n_threads=n_threads, scale=scale)
+    md = nearest(pool, labeled, metric=metric, n_threads=n_threads)
+    return greedy(pool, md, batch, scores, n_unlabeled=n, n_labeled=labeled.shape[0],
+                  exclude=None, metric=metric, n_threads=n_threads, scale=scale)

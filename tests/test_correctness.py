@@ -415,6 +415,9 @@ INTERRUPTIBLE = {
     "max_min_select": "X = rng.normal(size=(200_000, 32)); K.max_min_select(X, X[:2], 150_000)",
     "ranked batch": ("X = rng.normal(size=(200_000, 32)); "
                      "K.max_min_select(X, X[:2], 150_000, scores=rng.random(200_000))"),
+    "sparse density": "K.pairwise_density(sparse_rows(200_000))",
+    "sparse knn cosine": "K.knn_density(sparse_rows(200_000), 10, metric='cosine')",
+    "sparse min_distance": "S = sparse_rows(200_000); K.min_distance(S, S, metric='manhattan')",
 }
 
 
@@ -430,6 +433,12 @@ def test_ctrl_c_stops_every_compiled_kernel(tmp_path, name):
         from fastal import kernels as K
         assert fastal.get_backend() == "compiled"
         rng = np.random.default_rng(0)
+        import scipy.sparse as sp
+
+        def sparse_rows(n, d=2 ** 18, per_row=30):
+            cols = np.sort(rng.integers(0, d, size=(n, per_row)), axis=1).ravel()
+            return sp.csr_matrix((rng.random(n * per_row), cols,
+                                  np.arange(0, n * per_row + 1, per_row)), shape=(n, d))
         print("start", flush=True)
         t0 = time.perf_counter()
         try:

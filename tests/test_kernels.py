@@ -294,7 +294,7 @@ def test_shape_and_argument_errors():
     with pytest.raises(ValueError, match="at least 1 row"):
         K.pairwise_density(np.ones((0, 3)))
     with pytest.raises(TypeError, match="sparse"):
-        K.pairwise_density(sp.csr_matrix(X))
+        K.pairwise_density(X, sp.csr_matrix(X))
     with pytest.raises(ValueError, match="include_self"):
         K.pairwise_density(X, X, include_self=False)
     density, graph = K.knn_density(X, 3)

@@ -19,6 +19,7 @@ from fastal._core._common cimport (
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init)
+from fastal._core._csr cimport CSR, csr_from, csr_distance
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
@@ -174,7 +175,9 @@ cdef inline double _ranked_score(double alpha, double md, double u, double scale
 
 cdef struct Picked:
     # The rows picked so far, packed feature-major (column t = pick t), so a
-    # row is compared with all picks since its last refresh at once.
+    # row is compared with all picks since its last refresh at once; for
+    # sparse rows (``sparse`` not NULL) pairs are merged one at a time instead.
+    const CSR* sparse
     double* packed       # d x capacity
     Py_ssize_t capacity
     double* row          # d: the row being refreshed, as doubles
@@ -184,6 +187,8 @@ cdef struct Picked:
 cdef inline void _add_pick(const floating[:, :] X, Picked* picked, Py_ssize_t t,
                            long long row) noexcept nogil:
     cdef Py_ssize_t k
+    if picked.sparse != NULL:
+        return
     for k in range(X.shape[1]):
         picked.packed[k * picked.capacity + t] = <double>X[row, k]
 
@@ -199,7 +204,12 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     cdef Py_ssize_t p, k, first = stamp[row], d = X.shape[1]
     cdef Py_ssize_t done = (t - first) * d + 1
     cdef double dist, alpha
-    if t > first:
+    if t > first and picked.sparse != NULL:
+        for p in range(first, t):
+            dist = csr_distance(picked.sparse, row, picked.sparse, picks[p], metric)
+            if dist < md[row]:
+                md[row] = dist
+    elif t > first:
         for k in range(d):
             picked.row[k] = <double>X[row, k]
         fastal_block_raw_ld(picked.row, picked.packed + first, picked.capacity, d, t - first,
@@ -218,7 +228,11 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     return done
 
 
-cdef int _picked_init(Picked* picked, Py_ssize_t d, Py_ssize_t batch) except -1:
+cdef int _picked_init(Picked* picked, Py_ssize_t d, Py_ssize_t batch,
+                      const CSR* sparse) except -1:
+    picked.sparse = sparse
+    if sparse != NULL:
+        d = 1
     picked.capacity = max(batch, 1)
     picked.packed = NULL
     picked.row = NULL
@@ -236,7 +250,7 @@ cdef void _picked_free(Picked* picked) noexcept:
 
 
 def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py_ssize_t exclude,
-                    int metric):
+                    int metric, sparse=None):
     """Lazy k-center greedy; md is updated in place.
 
     The score of a row is its minimum distance md, which only shrinks: a
@@ -247,6 +261,7 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     cdef long long top
     cdef double dummy = 0.0
     cdef Picked picked
+    cdef CSR rows
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     picks_arr = np.empty(batch, dtype=np.int64)
@@ -261,7 +276,9 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     cdef double[::1] fresh = fresh_arr
     picked.packed = picked.row = picked.raw = NULL
     try:
-        _picked_init(&picked, X.shape[1], batch)
+        if sparse is not None:
+            rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
+        _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
         with nogil:
             size = 0
             for i in range(n):
@@ -372,7 +389,7 @@ cdef inline Py_ssize_t _reinsert(const floating[:, :] X, long long row, Py_ssize
 
 def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                    Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0, Py_ssize_t exclude,
-                   int metric, double scale):
+                   int metric, double scale, sparse=None):
     """Lazy ranked-batch greedy; md is updated in place.
 
     Score of row i at step t (t rows picked): s_i(t) = u_i + a_t (g_i - u_i)
@@ -393,6 +410,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     cdef long long row, best
     cdef SlopeBins bins
     cdef Picked picked
+    cdef CSR rows
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     picks_arr = np.empty(batch, dtype=np.int64)
@@ -426,7 +444,9 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
             bins.rows[b] = NULL
             bins.size[b] = 0
             bins.capacity[b] = 0
-        _picked_init(&picked, X.shape[1], batch)
+        if sparse is not None:
+            rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
+        _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
         with nogil:
             alpha = <double>n_unl0 / N
             for i in range(n):
@@ -492,13 +512,27 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     return picks_arr
 
 
-def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
-                   metric, n_threads, scale=1.0):
-    """Greedy max-min picks; same contract as ``fastal._core._reference.max_min_greedy``."""
+def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
+                          metric, n_threads, scale=1.0):
+    """Greedy max-min picks among CSR rows; same contract as the twin's."""
+    from fastal._core._sparse import _Arrays
+    return _greedy_dispatch(np.empty((X.shape[0], 1)), min_dist, batch_size, scores,
+                            n_unlabeled, n_labeled, exclude, metric, scale, _Arrays(X))
+
+
+def _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, metric,
+                     scale, sparse):
     md = np.array(min_dist, dtype=np.float64, copy=True)
     excluded = -1 if exclude is None else int(exclude)
     if scores is None:
-        return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric])
+        return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric], sparse)
     return _ranked_greedy(X, md, np.ascontiguousarray(scores, dtype=np.float64), int(batch_size),
                           int(n_unlabeled), int(n_labeled), excluded, METRIC_CODES[metric],
-                          float(scale))
+                          float(scale), sparse)
+
+
+def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
+                   metric, n_threads, scale=1.0):
+    """Greedy max-min picks; same contract as ``fastal._core._reference.max_min_greedy``."""
+    return _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
+                            metric, scale, None)

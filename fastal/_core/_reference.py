@@ -234,3 +234,119 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
         available[pick] = False
         md = np.minimum(md, distances(X, X[pick:pick + 1], metric)[:, 0])
     return np.asarray(picks, dtype=np.int64)
+
+
+# -- sparse rows --------------------------------------------------------------------------
+# CSR matrices (float64 values, sorted column indices, no duplicates) are
+# handled block by block: two blocks of rows are made dense on the union of
+# their non-zero columns only, and the dense definitions above run on them.
+# Columns where both rows are zero add exactly nothing to a sequential sum,
+# so every number is bitwise the one the same rows would give dense.
+SPARSE_ROWS = 32        # rows of X per block
+SPARSE_REF_ROWS = 128   # rows of the reference per block
+
+
+def restricted_dense(A, B):
+    """A and B (CSR blocks) as dense arrays over the union of their non-zero columns."""
+    cols = np.union1d(A.indices, B.indices)
+    if cols.size == 0:
+        cols = np.zeros(1, dtype=np.int64)
+    return A[:, cols].toarray(), B[:, cols].toarray()
+
+
+def _sparse_block_pairs(X, R):
+    """(start, stop, ref_start, ref_stop, dense X block, dense R block) over all block pairs."""
+    for start in range(0, X.shape[0], SPARSE_ROWS):
+        stop = min(start + SPARSE_ROWS, X.shape[0])
+        for rstart in range(0, R.shape[0], SPARSE_REF_ROWS):
+            rstop = min(rstart + SPARSE_REF_ROWS, R.shape[0])
+            yield (start, stop, rstart, rstop) + restricted_dense(X[start:stop], R[rstart:rstop])
+
+
+def sparse_pair_sums(X, R, metric, transform, include_self, n_threads, scale=1.0):
+    """``pair_sums`` of CSR rows."""
+    self_ref = R is None
+    ref = X if self_ref else R
+    sums = np.zeros(X.shape[0])
+    for start, stop, rstart, rstop, A, B in _sparse_block_pairs(X, ref):
+        D = distances(A, B, metric)
+        if self_ref:
+            rows, cols = np.nonzero(np.arange(start, stop)[:, None] == np.arange(rstart, rstop))
+            D[rows, cols] = 0.0
+        T = inverse_similarity(D, scale) if transform == "inverse" else D
+        if self_ref:
+            T[rows, cols] = T[rows, cols] if include_self else 0.0
+        sums[start:stop] += T.sum(axis=1)
+    return sums
+
+
+def sparse_cosine_sums(X, R, include_self, n_threads):
+    """``cosine_sums`` of CSR rows (made unit rows as ``fastal.kernels.unit_rows`` does)."""
+    from fastal.kernels import unit_rows
+    self_ref = R is None
+    Xh = unit_rows(X)
+    Rh = Xh if self_ref else unit_rows(R)
+    sums = Xh @ np.asarray(Rh.sum(axis=0)).ravel()
+    if self_ref and not include_self:
+        sums -= (np.asarray(abs(Xh).sum(axis=1)).ravel() > 0).astype(np.float64)
+    return sums
+
+
+def _sparse_keys(X, R, metric):
+    """Rows of X in blocks, each with its keys to every row of R: (start, stop, K)."""
+    for start in range(0, X.shape[0], SPARSE_ROWS):
+        stop = min(start + SPARSE_ROWS, X.shape[0])
+        parts = []
+        for rstart in range(0, R.shape[0], SPARSE_REF_ROWS):
+            A, B = restricted_dense(X[start:stop], R[rstart:rstart + SPARSE_REF_ROWS])
+            parts.append(keys(A, B, metric))
+        yield start, stop, np.hstack(parts)
+
+
+def sparse_knn_search(X, n_neighbors, metric, n_threads):
+    """``knn_search`` of CSR rows."""
+    n, k = X.shape[0], int(n_neighbors)
+    ind = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k))
+    for start, stop, K in _sparse_keys(X, X, metric):
+        rows = np.arange(start, stop)
+        K[rows - start, rows] = np.inf
+        order = np.argsort(K, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(K, order, axis=1)
+        ind[start:stop] = order
+        dist[start:stop] = key_to_distance(best) if metric == "euclidean" else best
+    return ind, dist
+
+
+def sparse_min_distance(X, Y, metric, n_threads):
+    """``min_distance`` of CSR rows."""
+    out = np.empty(X.shape[0])
+    for start, stop, K in _sparse_keys(X, Y, metric):
+        best = K.min(axis=1)
+        out[start:stop] = key_to_distance(best) if metric == "euclidean" else best
+    return out
+
+
+def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
+                          metric, n_threads, scale=1.0):
+    """``max_min_greedy`` of CSR rows."""
+    n = X.shape[0]
+    md = np.array(min_dist, dtype=np.float64, copy=True)
+    available = np.ones(n, dtype=bool)
+    if exclude is not None:
+        available[exclude] = False
+    picks = []
+    for t in range(int(batch_size)):
+        if scores is None:
+            s = md.copy()
+        else:
+            U = n_unlabeled - t
+            L = n_labeled + t
+            alpha = U / (U + L)
+            s = alpha * (1.0 - inverse_similarity(md, scale)) + (1.0 - alpha) * scores
+        s[~available] = -np.inf
+        pick = int(np.argmax(s))
+        picks.append(pick)
+        available[pick] = False
+        md = np.minimum(md, sparse_min_distance(X, X[pick:pick + 1], metric, n_threads))
+    return np.asarray(picks, dtype=np.int64)
