@@ -138,3 +138,4 @@ def test_memory_stays_linear_in_the_non_zeros():
     tracemalloc.stop()
     assert len(set(picks.tolist())) == 10
     assert peak < 100e6, f"peak traced memory {peak / 1e6:.1f} MB"
+

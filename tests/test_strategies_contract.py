@@ -1,6 +1,7 @@
 """What every strategy promises: scores, batches, return shapes and clear errors."""
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression as SkLR
 
 import fastal.query_strategies as qs_mod
@@ -196,3 +197,24 @@ def test_batch_size_passed_positionally_is_an_error(name):
     with pytest.raises(TypeError, match="n_instances=5"):
         qs.make_query(5)
     assert isinstance(qs.make_query(True), tuple)      # libact's positional return_score
+
+
+def _strategy_runs(factory, X, y):
+    ds = Dataset(X, list(y[:10]) + [None] * (X.shape[0] - 10))
+    qs = factory(ds)
+    batch = qs.make_query(n_instances=3).tolist()
+    single = int(qs.make_query())
+    return batch, single, qs
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_strategy_on_a_sparse_dataset(backend, name):
+    """Same queries (and scores within rtol 1e-7) on a sparse Dataset as on its dense twin."""
+    X = sp.random(40, 30, density=0.3, random_state=np.random.RandomState(0), format="csr")
+    y = np.arange(40) % 2
+    sparse_batch, sparse_single, sparse_qs = _strategy_runs(FACTORIES[name], X, y)
+    dense_batch, dense_single, dense_qs = _strategy_runs(FACTORIES[name], X.toarray(), y)
+    assert sparse_batch == dense_batch and sparse_single == dense_single
+    if name not in NO_SCORES:
+        np.testing.assert_allclose(sparse_qs._get_scores()[1], dense_qs._get_scores()[1],
+                                   rtol=1e-7, atol=1e-12)

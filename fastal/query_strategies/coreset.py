@@ -1,11 +1,11 @@
 """Core-set (k-center greedy) queries with cached minimum distances."""
 import numpy as np
 
-from fastal.kernels import max_min_select, min_distance
+from fastal.kernels import check_rows, max_min_select, min_distance
 from fastal.query_strategies._selection import (
     ScoredQueryStrategy, answer, check_n_instances, rank_with_ties)
 from fastal.utils import seed_random_state
-from fastal.utils.validation import check_matrix, check_metric
+from fastal.utils.validation import check_metric
 
 __all__ = ["CoreSet"]
 
@@ -65,7 +65,7 @@ class CoreSet(ScoredQueryStrategy):
     def _transform(self, X):
         if self.transformer is not None:
             X = self.transformer.transform(X)
-        return check_matrix(np.asarray(X), "transformed features")
+        return check_rows(X, "transformed features")
 
     def _all_features(self):
         """Features of every row (incremental mode only)."""
@@ -139,7 +139,7 @@ class CoreSet(ScoredQueryStrategy):
                 rest = np.delete(np.arange(len(entry_ids)), first)
                 picks = np.zeros(0, dtype=np.int64)
                 if k > 1:
-                    picks = rest[max_min_select(F_pool[rest], F_pool[first][None, :], k - 1,
+                    picks = rest[max_min_select(F_pool[rest], F_pool[[first]], k - 1,
                                                 metric=self.metric)]
                 chosen = entry_ids[np.concatenate([[first], picks]).astype(np.int64)]
             else:

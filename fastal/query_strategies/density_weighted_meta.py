@@ -1,5 +1,6 @@
 """Density-weighted meta strategy: a base strategy's scores times cluster similarity."""
 import numpy as np
+import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
 from fastal.base.interfaces import QueryStrategy
@@ -11,12 +12,17 @@ __all__ = ["DensityWeightedMeta"]
 
 def _cosine_to_centre(X, centres, assignment):
     """Cosine similarity of every row to its own cluster centre (zero rows give 0)."""
-    X = np.asarray(X, dtype=np.float64)
-    C = np.asarray(centres, dtype=np.float64)[assignment]
-    nx = np.linalg.norm(X, axis=1)
-    nc = np.linalg.norm(C, axis=1)
+    centres = np.asarray(centres, dtype=np.float64)
+    nc = np.linalg.norm(centres, axis=1)[assignment]
+    if sp.issparse(X):   # a product with the few centres; no dense copy of the rows
+        X = sp.csr_matrix(X, dtype=np.float64)
+        nx = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        dots = np.asarray(X @ centres.T)[np.arange(X.shape[0]), assignment]
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        nx = np.linalg.norm(X, axis=1)
+        dots = np.einsum("ij,ij->i", X, centres[assignment])
     denom = nx * nc
-    dots = np.einsum("ij,ij->i", X, C)
     return np.divide(dots, denom, out=np.zeros_like(dots), where=denom > 0)
 
 

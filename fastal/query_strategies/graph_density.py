@@ -1,9 +1,9 @@
 """Graph density sampling (Ebert et al. 2012), as alipy's ``QueryInstanceGraphDensity``."""
 import numpy as np
 
-from fastal.kernels import graph_density_select, knn_density
+from fastal.kernels import check_rows, graph_density_select, knn_density
 from fastal.query_strategies._selection import ScoredQueryStrategy, answer, check_n_instances
-from fastal.utils.validation import check_matrix, check_metric
+from fastal.utils.validation import check_metric
 
 __all__ = ["GraphDensity"]
 
@@ -51,7 +51,7 @@ class GraphDensity(ScoredQueryStrategy):
     def _density_graph(self):
         if self._graph is None or self._graph[1].shape[0] != len(self.dataset):
             X, _ = self.dataset.get_entries()
-            self._graph = knn_density(check_matrix(np.asarray(X), "X"), self.n_neighbors,
+            self._graph = knn_density(check_rows(X, "X"), self.n_neighbors,
                                       metric=self.metric, gamma=self.gamma, n_jobs=self.n_jobs)
         return self._graph
 

@@ -1,12 +1,12 @@
 """Information density: uncertainty weighted by similarity to the rest of the pool."""
 import numpy as np
 
-from fastal.kernels import mean_of_sums, similarity_sums
+from fastal.kernels import check_rows, mean_of_sums, similarity_sums
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import (
     pop_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
-from fastal.utils.validation import check_matrix, check_metric
+from fastal.utils.validation import check_metric
 
 __all__ = ["InformationDensity"]
 
@@ -57,14 +57,16 @@ class InformationDensity(ScoredQueryStrategy):
     def _density_scores(self, X_pool):
         """Mean similarity 1 / (1 + d) of every row of ``X_pool`` to the other rows
         (libact's helper; 1 for a single row)."""
-        X_pool = check_matrix(np.asarray(X_pool), "X_pool", min_rows=0)
+        X_pool = check_rows(X_pool, "X_pool", min_rows=0)
         if X_pool.shape[0] == 0:
             return np.ones(0)
         return mean_of_sums(self._similarity_sums(X_pool), X_pool.shape[0], True)
 
     def _similarity_sums(self, X_pool, reference=None):
-        return similarity_sums(np.asarray(X_pool, dtype=np.float64),
-                               None if reference is None else np.asarray(reference, np.float64),
+        def float64_rows(rows):   # dense or sparse, as the kernels take them
+            return check_rows(rows, min_rows=0).astype(np.float64, copy=False)
+        return similarity_sums(float64_rows(X_pool),
+                               None if reference is None else float64_rows(reference),
                                metric=self.metric, include_self=reference is not None)
 
     def _density(self, entry_ids, X_pool):
