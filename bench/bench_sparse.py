@@ -2,8 +2,8 @@
 
     python bench/bench_sparse.py [--n-knn 20000] [--n-ranked 100000] [--skip-modal]
 
-The matrix: 2**18 columns drawn from a Zipf law (exponent 1.1), about 100
-non-zeros per row, TF-IDF-like values (log counts times an inverse document
+The matrix: 2**18 columns drawn from a Zipf law (exponent 1.1), 100
+distinct non-zeros per row, TF-IDF-like values (log counts times an inverse document
 frequency), rows scaled to unit length, CSR.
 """
 import argparse
@@ -18,10 +18,21 @@ from timing import best_of
 
 
 def tfidf_like(n, d=2 ** 18, per_row=100, seed=0):
+    """Rows of ``per_row`` distinct columns drawn from a Zipf law (term counts as the
+    number of draws that hit the column), TF-IDF weighted, unit length, CSR."""
     rng = np.random.default_rng(seed)
-    cols = np.minimum(rng.zipf(1.1, size=n * per_row) - 1, d - 1)
-    rows = np.repeat(np.arange(n), per_row)
-    counts = sp.csr_matrix((np.ones(n * per_row), (rows, cols)), shape=(n, d))  # sums repeats
+    draws = 8 * per_row       # the Zipf head repeats: draw more, keep per_row distinct
+    cols = np.minimum(rng.zipf(1.1, size=(n, draws)) - 1, d - 1)
+    rows = np.repeat(np.arange(n), draws)
+    counts = sp.csr_matrix((np.ones(n * draws), (rows, cols.ravel())), shape=(n, d))
+    counts.sum_duplicates()
+    row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
+    order = np.lexsort((rng.random(counts.nnz), row_of))    # each row's entries shuffled
+    rank = np.empty(counts.nnz, dtype=np.int64)
+    rank[order] = np.arange(counts.nnz) - counts.indptr[row_of[order]]
+    keep = rank < per_row                                   # per_row of them, at random
+    counts.data[~keep] = 0.0
+    counts.eliminate_zeros()
     df = np.bincount(counts.indices, minlength=d)
     counts.data = np.log1p(counts.data) * np.log((1 + n) / (1 + df[counts.indices]))
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())

@@ -11,7 +11,21 @@ import scipy.sparse as sp
 
 from fastal.utils.validation import assert_all_finite, check_matrix
 
-__all__ = ["Dataset", "import_libsvm_sparse", "import_scipy_mat"]
+__all__ = ["Dataset", "import_libsvm_sparse", "import_scipy_mat", "is_unlabeled"]
+
+
+def is_unlabeled(label):
+    """Whether ``label`` marks an unlabeled row: None (libact), a float NaN or ``pd.NA``.
+
+    NaN and ``pd.NA`` are a fastal extension (what pandas and
+    ``np.array([1, None], dtype=float)`` give for a missing label); the
+    Dataset stores None for all three.
+    """
+    if label is None:
+        return True
+    if isinstance(label, (float, np.floating)):
+        return bool(np.isnan(label))
+    return type(label).__name__ in ("NAType", "NaTType")
 
 
 def _labels_array(y, n):
@@ -24,7 +38,7 @@ def _labels_array(y, n):
     if isinstance(y, np.ndarray) and y.ndim == 1:
         values = y.tolist() if y.dtype != object else list(y)
     else:
-        values = list(y)
+        values = list(y)      # lists, tuples, pandas Series (any index)
     if len(values) != n:
         raise ValueError(f"X has {n} rows but y has {len(values)} labels")
     # an array's shape is kept (a 1-D object array of vectors stays 1-D), as in libact
@@ -32,7 +46,7 @@ def _labels_array(y, n):
     if grid is not None:
         return grid
     for i, v in enumerate(values):
-        out[i] = v
+        out[i] = None if is_unlabeled(v) else v
     return out
 
 
@@ -61,10 +75,14 @@ class Dataset:
 
     Parameters
     ----------
-    X : array-like (n_samples, n_features) or scipy.sparse matrix, optional
-        Features.  NaN and infinity are rejected.
+    X : array-like (n_samples, n_features), DataFrame or scipy.sparse matrix, optional
+        Features.  NaN and infinity are rejected; a DataFrame must have
+        numeric columns (the error names the column that is not).
     y : sequence of labels (None for an unlabeled row), optional
-        Length n_samples; None means every row is unlabeled.  A label may be a
+        Length n_samples; None means every row is unlabeled.  A float NaN or
+        ``pd.NA`` label also means unlabeled (a fastal extension, stored as
+        None), so a pandas column or ``np.array([1, None], dtype=float)``
+        can be passed as it is.  A label may be a
         vector (multi-label rows); when every row has a vector of one length
         the labels are kept as libact keeps them, an (n_samples, n_labels)
         object array (``get_entries()[1]``; ``ds[i][1]`` is then a row of it).
@@ -152,6 +170,7 @@ class Dataset:
 
     def append(self, feature, label=None):
         """Add a row; return its entry id."""
+        label = None if is_unlabeled(label) else label
         if sp.issparse(self._X):
             row = sp.csr_matrix(feature)
             if row.shape != (1, self._X.shape[1]):
@@ -192,6 +211,7 @@ class Dataset:
     def update(self, entry_id, new_label):
         """Set the label of ``entry_id`` and call every ``on_update`` callback."""
         i = self._check_id(entry_id)
+        new_label = None if is_unlabeled(new_label) else new_label
         now = new_label is not None
         if self._y.ndim == 2 and not self._fits_grid(new_label):
             self._y = _label_rows(self._y)

@@ -36,12 +36,42 @@ def assert_all_finite(X, name="X"):
             raise ValueError(f"{name} contains {kind}; remove or impute such values first")
 
 
+def is_dataframe(X):
+    """Whether X is a pandas DataFrame (pandas is not imported to find out)."""
+    return type(X).__module__.startswith("pandas") and hasattr(X, "columns") \
+        and hasattr(X, "dtypes")
+
+
+def frame_values(frame, name="X"):
+    """The values of a DataFrame of numeric columns (any index), as a NumPy array.
+
+    A non-numeric column (strings, categories, dates, objects) is a TypeError
+    and a column holding NaN or ``pd.NA`` is a ValueError, each naming the
+    column.  Nullable columns without missing values become float64.
+    """
+    import pandas as pd
+
+    for column, dtype in frame.dtypes.items():
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+            raise TypeError(f"{name} column {column!r} has dtype {dtype}, not numbers; encode "
+                            "or drop it first")
+    missing = frame.isna().sum()
+    for column, count in missing.items():
+        if count:
+            raise ValueError(f"{name} column {column!r} holds {count} missing value(s) "
+                             "(NaN or NA); impute or drop them first")
+    extension = any(not isinstance(dtype, np.dtype) for dtype in frame.dtypes)
+    return frame.to_numpy(dtype=np.float64 if extension else None)
+
+
 def check_matrix(X, name="X", *, min_rows=1, dtype="float"):
-    """Validate a 2-D numeric matrix.
+    """Validate a 2-D numeric matrix (an array, nested sequences or a DataFrame).
 
     dtype="float": float32/float64 kept (no copy), other numeric types become
     float64.  dtype=None: any numeric dtype kept.
     """
+    if is_dataframe(X):
+        X = frame_values(X, name)
     if sp.issparse(X):
         raise TypeError(f"{name} is a sparse matrix; this operation needs a dense array "
                         f"(convert with {name}.toarray())")
