@@ -1,7 +1,10 @@
-"""Strategies by name for experiments; users can register their own.
+"""Strategies by name for experiments and ``fastal.query``; users can register their own.
 
-A factory is called as ``factory(dataset, make_model, random_state)`` and
-returns a fastal QueryStrategy; ``make_model()`` gives a fresh model.
+A factory is called as ``factory(dataset, make_model, random_state, **params)``
+and returns a fastal QueryStrategy; ``make_model()`` gives a fresh model and
+``params`` are keyword arguments of the strategy class that replace the
+name's settings (``fastal.query(X, y, "coreset", metric="cosine")``).
+Factories registered by users may take only the first three arguments.
 """
 import importlib
 
@@ -9,22 +12,45 @@ from fastal import query_strategies as qs
 
 __all__ = ["STRATEGIES", "register_strategy", "get_strategy"]
 
+
+def _named(cls, *, needs_model=False, seeded=False, **settings):
+    """A factory for ``cls(dataset, model=..., random_state=..., **settings)``."""
+    def factory(dataset, make_model, random_state, **params):
+        kwargs = dict(settings)
+        if needs_model:
+            kwargs["model"] = make_model()
+        if seeded:
+            kwargs["random_state"] = random_state
+        kwargs.update(params)
+        return cls(dataset, **kwargs)
+    factory.strategy_class = cls
+    return factory
+
+
+def _committee(dataset, make_model, random_state, n_models=3, **params):
+    return qs.QueryByCommittee(dataset, models=[make_model() for _ in range(n_models)],
+                               **{"random_state": random_state, **params})
+
+
+def _density_weighted_margin(dataset, make_model, random_state, **params):
+    base = qs.UncertaintySampling(dataset, model=make_model(), method="sm")
+    return qs.DensityWeightedMeta(dataset, base, **{"random_state": random_state, **params})
+
+
 STRATEGIES = {
-    "random": lambda ds, mm, rs: qs.RandomSampling(ds, random_state=rs),
-    "lc": lambda ds, mm, rs: qs.UncertaintySampling(ds, model=mm(), method="lc"),
-    "margin": lambda ds, mm, rs: qs.UncertaintySampling(ds, model=mm(), method="sm"),
-    "entropy": lambda ds, mm, rs: qs.UncertaintySampling(ds, model=mm(), method="entropy"),
-    "epsilon_margin": lambda ds, mm, rs: qs.EpsilonUncertaintySampling(
-        ds, model=mm(), method="sm", epsilon=0.1, random_state=rs),
-    "qbc": lambda ds, mm, rs: qs.QueryByCommittee(
-        ds, models=[mm() for _ in range(3)], random_state=rs),
-    "information_density": lambda ds, mm, rs: qs.InformationDensity(
-        ds, model=mm(), method="entropy", random_state=rs),
-    "density_weighted_meta": lambda ds, mm, rs: qs.DensityWeightedMeta(
-        ds, qs.UncertaintySampling(ds, model=mm(), method="sm"), random_state=rs),
-    "graph_density": lambda ds, mm, rs: qs.GraphDensity(ds),
-    "coreset": lambda ds, mm, rs: qs.CoreSet(ds, random_state=rs),
-    "ranked_batch": lambda ds, mm, rs: qs.RankedBatch(ds, mm()),
+    "random": _named(qs.RandomSampling, seeded=True),
+    "lc": _named(qs.UncertaintySampling, needs_model=True, method="lc"),
+    "margin": _named(qs.UncertaintySampling, needs_model=True, method="sm"),
+    "entropy": _named(qs.UncertaintySampling, needs_model=True, method="entropy"),
+    "epsilon_margin": _named(qs.EpsilonUncertaintySampling, needs_model=True, seeded=True,
+                             method="sm", epsilon=0.1),
+    "qbc": _committee,
+    "information_density": _named(qs.InformationDensity, needs_model=True, seeded=True,
+                                  method="entropy"),
+    "density_weighted_meta": _density_weighted_margin,
+    "graph_density": _named(qs.GraphDensity),
+    "coreset": _named(qs.CoreSet, seeded=True),
+    "ranked_batch": _named(qs.RankedBatch, needs_model=True),
 }
 
 
