@@ -165,7 +165,8 @@ def _kernel(impl, name, X):
 
 
 def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inverse",
-                     include_self=True, beta=1.0, n_jobs=None):
+                     include_self=True, beta=1.0, n_jobs=None, n_samples=None,
+                     random_state=None, return_std=False):
     """Mean similarity of every row of ``X`` to the rows of ``reference``.
 
     Parameters
@@ -188,10 +189,27 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         The mean is raised to this power.
     n_jobs : int or None
         Threads (None: the OpenMP default, which threadpoolctl can limit).
+    n_samples : int or None
+        None: the exact mean over every reference row.  m: the mean over m
+        reference rows drawn at random without replacement (the same rows for
+        every row of X; a row of X drawn as its own reference is left out when
+        ``include_self`` is False), an unbiased estimate of the exact mean in
+        O(n m d).  m at least the number of reference rows gives the exact
+        result.
+    random_state : None, int, RandomState or Generator
+        The draw of the reference rows (``n_samples`` only).
+    return_std : bool
+        Also return each row's standard error (``n_samples`` only): the
+        reference rows are drawn as 16 random groups (fewer when m < 32) and the
+        spread of the group means, with the finite-population correction,
+        estimates the error of the overall mean (15 degrees of freedom, so the
+        estimate itself varies by about 18 %); with ``beta`` it is carried
+        through by the derivative of mean ** beta.  Zero when the result is exact.
 
     Returns
     -------
-    ndarray (n,) with the dtype of X (float64 for non-float input).
+    density : ndarray (n,) with the dtype of X (float64 for non-float input).
+    std : ndarray (n,), only with ``return_std=True``.
 
     Examples
     --------
@@ -199,21 +217,85 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
     >>> from fastal.kernels import pairwise_density
     >>> pairwise_density(np.array([[0.0], [1.0], [3.0]]))
     array([0.58333333, 0.61111111, 0.52777778])
+    >>> X = np.random.default_rng(0).normal(size=(2000, 5))
+    >>> exact = pairwise_density(X)
+    >>> estimate, std = pairwise_density(X, n_samples=400, random_state=0, return_std=True)
+    >>> bool(np.all(np.abs(estimate - exact) < 5 * std))
+    True
     """
     beta = float(beta)
     if not np.isfinite(beta):
         raise ValueError(f"beta must be finite, got {beta}")
     X = check_rows(X, "X")
-    sums = similarity_sums(X, reference, metric=metric, similarity=similarity,
-                           include_self=include_self, n_jobs=n_jobs)
-    dens = mean_of_sums(sums, X.shape[0] if reference is None else np.shape(reference)[0],
-                        reference is None and not include_self)
+    if not isinstance(return_std, (bool, np.bool_)):
+        raise TypeError(f"return_std must be True or False, got {return_std!r}")
+    n_reference = X.shape[0] if reference is None else np.shape(reference)[0]
+    std = None
+    if n_samples is None:
+        if return_std:
+            raise ValueError("return_std=True needs n_samples: the exact density "
+                             "(n_samples=None) has no sampling error")
+        sums = similarity_sums(X, reference, metric=metric, similarity=similarity,
+                               include_self=include_self, n_jobs=n_jobs)
+        dens = mean_of_sums(sums, n_reference, reference is None and not include_self)
+    else:
+        dens, std = _sampled_density(X, reference, n_samples, random_state, return_std,
+                                     metric=metric, similarity=similarity,
+                                     include_self=include_self, n_jobs=n_jobs)
     if beta != 1.0:
         if not beta.is_integer() and (dens < 0).any():
             raise ValueError("some mean cosine similarities are negative; a non-integer beta "
                              "would make them NaN")
+        if std is not None:   # d(mean ** beta) = beta mean ** (beta - 1) d(mean)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = np.where(std > 0, np.abs(beta * dens ** (beta - 1.0)), 0.0)
+            std = slope * std
         dens = dens ** beta
-    return dens.astype(X.dtype, copy=False)
+    dens = dens.astype(X.dtype, copy=False)
+    return (dens, std.astype(X.dtype, copy=False)) if return_std else dens
+
+
+_STD_GROUPS = 16
+
+
+def _sampled_density(X, reference, n_samples, random_state, return_std, **options):
+    """Mean similarity over a random sample of the reference rows, and its standard error."""
+    from fastal.utils import seed_random_state
+
+    include_self = options["include_self"]
+    leave_self_out = reference is None and not include_self
+    population = X if reference is None else check_rows(reference, "reference")
+    N = population.shape[0]
+    low = 2 if (leave_self_out or return_std) else 1
+    m = check_count(n_samples, "n_samples", low, np.iinfo(np.int64).max)
+    if m >= N:      # the whole population: the exact result
+        sums = similarity_sums(X, reference, **options)
+        return mean_of_sums(sums, N, leave_self_out), np.zeros(X.shape[0])
+    rs = random_state if isinstance(random_state, np.random.Generator) \
+        else seed_random_state(random_state)
+    drawn = rs.permutation(N)[:m]
+    n_groups = min(_STD_GROUPS, m // 2) if return_std else 1
+    groups = [np.sort(part) for part in np.array_split(drawn, n_groups)]
+    group_options = dict(options, include_self=True)
+    group_sums = np.empty((n_groups, X.shape[0]))
+    group_counts = np.empty((n_groups, X.shape[0]))
+    for g, rows in enumerate(groups):
+        group_sums[g] = similarity_sums(X, population[rows], **group_options)
+        group_counts[g] = len(rows)
+        if reference is None:  # rows drawn as their own reference: the exact rule for self
+            group_sums[g, rows] = similarity_sums(X[rows], **options)
+            group_counts[g, rows] -= leave_self_out
+    counts = group_counts.sum(axis=0)
+    mean = group_sums.sum(axis=0) / counts
+    if not return_std:
+        return mean, None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        group_means = np.where(group_counts > 0, group_sums / group_counts, mean)
+    spread = ((group_means - group_means.mean(axis=0)) ** 2).sum(axis=0)
+    population_size = N - 1 if leave_self_out else N
+    drawn_size = counts     # m, or m - 1 for a row drawn as its own reference
+    correction = np.clip(1.0 - drawn_size / population_size, 0.0, 1.0)
+    return mean, np.sqrt(correction * spread / (n_groups * (n_groups - 1)))
 
 
 def similarity_sums(X, reference=None, *, metric="euclidean", similarity="inverse",

@@ -1,0 +1,81 @@
+"""Sampled pairwise density: unbiased, with an honest standard error; exact when m >= n."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from fastal import kernels as K
+
+CASES = [("euclidean", "inverse"), ("manhattan", "inverse"), ("cosine", "inverse"),
+         ("euclidean", "cosine")]
+
+
+def data(n=120, seed=0):
+    X = np.random.default_rng(seed).normal(size=(n, 4))
+    X[3] = 0.0                       # an all-zero row (cosine counts it apart)
+    return X
+
+
+@pytest.mark.parametrize("include_self", [False, True])
+@pytest.mark.parametrize("metric, similarity", CASES)
+def test_unbiased_with_a_calibrated_standard_error(backend, metric, similarity, include_self):
+    X = data()
+    options = dict(metric=metric, similarity=similarity, include_self=include_self)
+    exact = K.pairwise_density(X, **options)
+    draws = 300
+    runs = [K.pairwise_density(X, n_samples=30, random_state=seed, return_std=True, **options)
+            for seed in range(draws)]
+    estimates = np.array([r[0] for r in runs])
+    stds = np.array([r[1] for r in runs])
+    spread = estimates.std(axis=0)
+    # unbiased: the average of the draws is within 5 of its standard errors of the exact mean
+    assert np.all(np.abs(estimates.mean(axis=0) - exact) <= 5 * spread / np.sqrt(draws) + 1e-12)
+    # the reported standard error matches the spread of the estimates (15 % margin)
+    varies = spread > 0               # (a zero row's cosine similarities are all equal)
+    ratio = np.sqrt((stds[:, varies] ** 2).mean(axis=0)) / spread[varies]
+    assert 0.85 < np.median(ratio) < 1.15
+    # and about 95 % of estimates lie within 2 reported errors of the exact density
+    coverage = np.mean(np.abs(estimates - exact) <= 2 * stds)
+    assert 0.85 < coverage < 0.99
+
+
+@pytest.mark.parametrize("include_self", [False, True])
+def test_all_rows_drawn_is_the_exact_density(backend, include_self):
+    X = data(50)
+    exact = K.pairwise_density(X, include_self=include_self, metric="manhattan")
+    for m in (50, 51, 1000):
+        got, std = K.pairwise_density(X, include_self=include_self, metric="manhattan",
+                                      n_samples=m, random_state=1, return_std=True)
+        np.testing.assert_array_equal(got, exact)
+        assert not std.any()
+    R = data(20, seed=2)
+    np.testing.assert_array_equal(K.pairwise_density(X, R, n_samples=20),
+                                  K.pairwise_density(X, R))
+
+
+def test_a_reference_and_sparse_rows_and_beta(backend):
+    X, R = data(60), data(200, seed=5)
+    estimate = K.pairwise_density(X, R, n_samples=50, random_state=3)
+    drawn = np.sort(np.random.RandomState(3).permutation(200)[:50])
+    np.testing.assert_allclose(estimate, K.pairwise_density(X, R[drawn]), rtol=1e-12)
+    sparse = K.pairwise_density(sp.csr_matrix(X), sp.csr_matrix(R), n_samples=50, random_state=3)
+    np.testing.assert_allclose(sparse, estimate, rtol=1e-9)
+    mean, std = K.pairwise_density(X, n_samples=40, random_state=0, return_std=True)
+    squared, std2 = K.pairwise_density(X, n_samples=40, random_state=0, return_std=True, beta=2)
+    np.testing.assert_allclose(squared, mean ** 2, rtol=1e-12)
+    np.testing.assert_allclose(std2, 2 * mean * std, rtol=1e-12)
+
+
+def test_errors():
+    X = data(20)
+    with pytest.raises(ValueError, match="n_samples must be between 1"):
+        K.pairwise_density(X, X[:5], n_samples=0)
+    with pytest.raises(ValueError, match="n_samples must be between 2"):
+        K.pairwise_density(X, include_self=False, n_samples=1)
+    with pytest.raises(ValueError, match="n_samples must be between 2"):
+        K.pairwise_density(X, X[:5], n_samples=1, return_std=True)
+    with pytest.raises(TypeError, match="n_samples must be an integer"):
+        K.pairwise_density(X, n_samples=2.5)
+    with pytest.raises(ValueError, match="return_std=True needs n_samples"):
+        K.pairwise_density(X, return_std=True)
+    with pytest.raises(TypeError, match="return_std must be True or False"):
+        K.pairwise_density(X, n_samples=5, return_std="yes")
