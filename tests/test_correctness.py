@@ -404,6 +404,8 @@ def test_fastal_num_threads_environment(tmp_path):
 INTERRUPTIBLE = {
     # each runs for minutes on 2 cores if left alone
     "density euclidean (matrix products)": "K.pairwise_density(rng.normal(size=(300_000, 32)))",
+    "density euclidean float32 (float32 products)":
+        "K.pairwise_density(rng.normal(size=(400_000, 32)).astype(np.float32))",
     "density euclidean (direct)": "K.pairwise_density(rng.normal(size=(250_000, 8)))",
     "density manhattan": "K.pairwise_density(rng.normal(size=(150_000, 32)), metric='manhattan')",
     "density cosine distance": "K.pairwise_density(rng.normal(size=(300_000, 32)), metric='cosine')",

@@ -325,3 +325,32 @@ def test_memory_stays_below_n_squared(name):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert peak < 48e6, f"peak traced memory {peak / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize("case", ["offset", "near duplicates", "huge", "tiny", "reference",
+                                  "cancelling pairs"])
+def test_float32_density_is_the_float64_density(backend, case):
+    """float32 rows (matrix products in float32, small distances redone in double) give
+    the float64 density of the same values within rtol 1e-5, on rows that cancel badly."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(700, 40))
+    R = None
+    if case == "offset":
+        X = X + 1e4                                   # far from the origin
+    elif case == "near duplicates":
+        X[1::2] = X[::2] + 1e-3 * rng.normal(size=(350, 40))
+    elif case == "huge":
+        X = X * 2.0 ** 45                             # beyond the float32 products' range
+    elif case == "tiny":
+        X = X * 2.0 ** -45
+    elif case == "reference":
+        R = rng.normal(size=(300, 40)).astype(np.float32)
+    else:   # rows 0.006 from one of two reference rows 100 apart: float32 norms cancel
+        R = np.zeros((2, 40), dtype=np.float32)
+        R[1, 0] = 100.0
+        X = 1e-3 * rng.normal(size=(700, 40))
+    X32 = X.astype(np.float32)
+    got = K.pairwise_density(X32, R)
+    expected = K.pairwise_density(X32.astype(np.float64), None if R is None else R.astype(np.float64))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

@@ -14,7 +14,7 @@
 from cython cimport floating
 from libc.math cimport sqrt, fabs, frexp, ldexp, INFINITY
 from libc.stdlib cimport malloc
-from scipy.linalg.cython_blas cimport dgemm
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 cdef extern from *:
     """
@@ -235,6 +235,9 @@ cdef extern from "_simd.h" nogil:
                                   Py_ssize_t nb, int mode, int transform, double scale,
                                   double recheck, double tiny, double* v, double* col_acc,
                                   double* row_sum)
+    Py_ssize_t fastal_density_row_single(float* g, float sa, const float* sb, Py_ssize_t c0,
+                                         Py_ssize_t nb, float recheck, float* v,
+                                         double* col_acc, double* row_sum)
     double fastal_min_row(double* g, double sa, const double* sb, Py_ssize_t nb)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)
@@ -276,6 +279,32 @@ cdef inline void pack_rows(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
             P[r * d + k] = v
             s = s + v * v
         sqnorm[r] = s
+
+
+cdef inline void pack_rows_single(const float[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
+                                  const double* center, float* P, float* sqnorm) noexcept nogil:
+    """pack_rows in float32: P[r, :] = A[i0 + r, :] - center rounded to float, and
+    sqnorm[r] = |P[r]|^2 summed in double, then rounded."""
+    cdef Py_ssize_t r, k, d = A.shape[1]
+    cdef float v
+    cdef double s
+    for r in range(bi):
+        s = 0.0
+        for k in range(d):
+            v = <float>(<double>A[i0 + r, k] - center[k])
+            P[r * d + k] = v
+            s = s + <double>v * <double>v
+        sqnorm[r] = <float>s
+
+
+cdef inline void gemm_abt_single(float* A, float* B, float* C, int ma, int mb,
+                                 int d) noexcept nogil:
+    """gemm_abt in float32."""
+    cdef char ta = b'T'
+    cdef char tb = b'N'
+    cdef float one = 1.0
+    cdef float zero = 0.0
+    sgemm(&ta, &tb, &mb, &ma, &d, &one, B, &d, A, &d, &zero, C, &mb)
 
 
 cdef inline void gemm_abt(double* A, double* B, double* C, int ma, int mb, int d) noexcept nogil:

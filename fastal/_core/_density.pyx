@@ -16,7 +16,8 @@ from libc.stdlib cimport free
 
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, pack_transposed,
-    pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, checked_malloc, stop_requested,
+    pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, pack_rows_single,
+    gemm_abt_single, fastal_density_row_single, checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, FASTAL_TINY)
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
@@ -28,6 +29,13 @@ cdef Py_ssize_t COSINE_ROWS = 65536   # rows between signal checks in cosine_sum
 # A squared euclidean distance from the norm expansion is recomputed directly
 # when it is below RECHECK * (|a|^2 + |b|^2) (cancellation would spoil it).
 cdef double RECHECK = 1e-3
+# float32 rows (euclidean, matrix products in float32): squared distances below
+# RECHECK_SINGLE * (|a|^2 + |b|^2) are recomputed in double, so every other one
+# carries a relative error of at most a few 1e-6.  Used only while the largest
+# |value| is within [2**-SINGLE_EXPONENT, 2**SINGLE_EXPONENT] (no float overflow
+# or underflow in the squares); other float32 rows take the double path.
+cdef float RECHECK_SINGLE = 1.0 / 64.0
+SINGLE_EXPONENT = 40
 
 TRANSFORMS = {"inverse": 0, "distance": 1}
 
@@ -103,6 +111,98 @@ cdef void _tile_sums(const floating[:, :] X, const floating[:, :] R, Py_ssize_t 
             sums[b0 + c] += col[c]
 
 
+cdef void _tile_sums_single(const float[:, :] X, const float[:, :] R, Py_ssize_t a0,
+                            Py_ssize_t na, Py_ssize_t b0, Py_ssize_t nb, bint self_ref,
+                            const double* center, float* work, double* dwork, Py_ssize_t B,
+                            double* sums) noexcept nogil:
+    """_tile_sums for float32 euclidean rows, 1 / (1 + d): products and squared
+    distances in float32, small squared distances recomputed in double."""
+    cdef Py_ssize_t d = X.shape[1], r, c, c0, i, hits
+    cdef bint diagonal = self_ref and a0 == b0
+    cdef float* PA = work                  # B x d
+    cdef float* PB = work + B * d          # B x d
+    cdef float* sa = PB + B * d            # B
+    cdef float* sb = sa + B                # B
+    cdef float* vals = sb + B              # B
+    cdef float* G = vals + B               # B x B
+    cdef double* col = dwork               # B
+    cdef double row_sum, exact
+    pack_rows_single(X, a0, na, center, PA, sa)
+    pack_rows_single(R, b0, nb, center, PB, sb)
+    gemm_abt_single(PA, PB, G, <int>na, <int>nb, <int>d)
+    if self_ref:
+        for c in range(nb):
+            col[c] = 0.0
+    for r in range(na):
+        i = a0 + r
+        c0 = r + 1 if diagonal else 0
+        row_sum = 0.0
+        hits = fastal_density_row_single(G + r * nb, sa[r], sb, c0, nb, RECHECK_SINGLE, vals,
+                                         col if self_ref else NULL, &row_sum)
+        if hits:
+            for c in range(c0, nb):
+                if G[r * nb + c] < RECHECK_SINGLE * (sa[r] + sb[c]):
+                    exact = 1.0 / (1.0 + key_to_distance(euclidean_key(
+                        raw_pair(X, i, R, b0 + c, EUCLIDEAN), X, i, R, b0 + c)))
+                    row_sum = row_sum + (exact - <double>vals[c])
+                    if self_ref:
+                        col[c] = col[c] + (exact - <double>vals[c])
+        sums[i] += row_sum
+    if self_ref:
+        for c in range(nb):
+            sums[b0 + c] += col[c]
+
+
+def _pair_sums_single(const float[:, :] X, const float[:, :] R, bint self_ref,
+                      bint include_self, int n_threads):
+    """_pair_sums for float32 euclidean rows with transform 1 / (1 + d), scale 1."""
+    cdef Py_ssize_t n = X.shape[0], m = R.shape[0], d = X.shape[1]
+    cdef Py_ssize_t B = PRODUCT_TILE, tile, ntiles, tid
+    cdef Py_ssize_t per_thread = 2 * B * d + 3 * B + B * B
+    cdef float* work = NULL
+    cdef double* dwork = NULL
+    cdef double[::1] mu
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
+    tiles_arr = _tiles(n, m, B, self_ref)
+    cdef long long[:, ::1] tiles = tiles_arr
+    ntiles = tiles_arr.shape[0]
+    part_arr = np.zeros((n_threads, n), dtype=np.float64)
+    cdef double[:, ::1] part = part_arr
+    mu = np.ascontiguousarray(np.mean(np.asarray(R), axis=0, dtype=np.float64))
+    try:
+        work = <float*> checked_malloc(n_threads * per_thread * sizeof(float))
+        dwork = <double*> checked_malloc(n_threads * B * sizeof(double))
+        with single_threaded_blas():
+            with nogil:
+                for tile in prange(ntiles, num_threads=n_threads, schedule="dynamic"):
+                    if stop_requested(&stop):
+                        continue
+                    tid = threadid()
+                    _tile_sums_single(X, R, tiles[tile, 0], min(B, n - tiles[tile, 0]),
+                                      tiles[tile, 1], min(B, m - tiles[tile, 1]), self_ref,
+                                      &mu[0], work + tid * per_thread, dwork + tid * B, B,
+                                      &part[tid, 0])
+        raise_if_stopped(&stop)
+    finally:
+        free(work)
+        free(dwork)
+    sums = part_arr.sum(axis=0)
+    if self_ref and include_self:
+        sums += 1.0
+    return sums
+
+
+def _single_precision_applies(X, R, int metric, int transform, double scale):
+    """Whether float32 rows take the float32 matrix-product path."""
+    if not (X.dtype == np.float32 and R.dtype == np.float32 and metric == EUCLIDEAN
+            and transform == 0 and scale == 1.0 and X.shape[1] >= GEMM_MIN_DIM
+            and X.shape[0] and R.shape[0]):
+        return False
+    peak = max(float(np.abs(X).max()), float(np.abs(R).max()))
+    return peak == 0.0 or 2.0 ** -SINGLE_EXPONENT <= peak <= 2.0 ** SINGLE_EXPONENT
+
+
 def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, int metric,
                int transform, double scale, bint include_self, int n_threads):
     """Row sums of t(d(x_i, r_j)); self_ref means R is X and d(x_i, x_i) = 0
@@ -156,8 +256,12 @@ def pair_sums(X, R, metric, transform, include_self, n_threads, scale=1.0):
     Same contract as ``fastal._core._reference.pair_sums``.
     """
     self_ref = R is None
-    return _pair_sums(X, X if self_ref else R, self_ref, METRIC_CODES[metric],
-                      TRANSFORMS[transform], float(scale), bool(include_self), int(n_threads))
+    R = X if self_ref else R
+    metric_code, transform_code = METRIC_CODES[metric], TRANSFORMS[transform]
+    if _single_precision_applies(X, R, metric_code, transform_code, float(scale)):
+        return _pair_sums_single(X, R, self_ref, bool(include_self), int(n_threads))
+    return _pair_sums(X, R, self_ref, metric_code, transform_code, float(scale),
+                      bool(include_self), int(n_threads))
 
 
 cdef inline double _row_peak(const floating[:, :] A, Py_ssize_t i) noexcept nogil:

@@ -190,6 +190,48 @@ static ptrdiff_t fastal_density_row(double *g, double sa, const double *sb, ptrd
 }
 
 
+/* One row of a float32 euclidean density tile: g[c] (a float dot product of
+ * centred rows) becomes the float squared distance sa + sb[c] - 2 g[c]
+ * (negative rounding clamped to 0) and v[c] its similarity 1 / (1 + sqrt(.)) in float.  Returns how many squared
+ * distances are below recheck * (sa + sb[c]) (the caller recomputes those in
+ * double and corrects the sums); every v[c] is added, in double, to *row_sum
+ * and, if col_acc, to col_acc[c].
+ */
+typedef float fastal_v4f __attribute__((vector_size(16)));
+
+FASTAL_CLONES
+static ptrdiff_t fastal_density_row_single(float *g, float sa, const float *sb, ptrdiff_t c0,
+                                           ptrdiff_t nb, float recheck, float *v,
+                                           double *col_acc, double *row_sum)
+{
+    ptrdiff_t c, hits = 0;
+    fastal_v4d s0 = {0, 0, 0, 0}, s1 = s0;
+    double tail = 0.0;
+    for (c = c0; c < nb; ++c) {
+        const float a = sa + sb[c] - 2.0f * g[c];
+        g[c] = a > 0.0f ? a : 0.0f;       /* (a clamped 0 is still below the bound) */
+        hits += a < recheck * (sa + sb[c]);
+    }
+    for (c = c0; c < nb; ++c)
+        v[c] = 1.0f / (1.0f + sqrtf(g[c]));
+    if (col_acc != NULL)
+        for (c = c0; c < nb; ++c)
+            col_acc[c] += (double)v[c];
+    for (c = c0; c + 8 <= nb; c += 8) {
+        fastal_v4f a, b;
+        memcpy(&a, v + c, sizeof a);
+        memcpy(&b, v + c + 4, sizeof b);
+        s0 = s0 + __builtin_convertvector(a, fastal_v4d);
+        s1 = s1 + __builtin_convertvector(b, fastal_v4d);
+    }
+    for (; c < nb; ++c)
+        tail += (double)v[c];
+    s0 = s0 + s1;
+    *row_sum += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
+    return hits;
+}
+
+
 /* One row of a minimum-distance tile (see _min_key_gemm in fastal/_core/_maxmin.pyx):
  * g[c] becomes the approximate squared distance sa + sb[c] - 2 g[c] of
  * centred rows; returns the smallest of them.
