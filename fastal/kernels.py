@@ -334,7 +334,8 @@ def similarity_sums(X, reference=None, *, metric="euclidean", similarity="invers
                           include_self=bool(include_self), n_threads=n_threads, scale=scale)
 
 
-def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=None):
+def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=None,
+                algorithm="exact", ann_params=None):
     """Graph density on the symmetric k-nearest-neighbour graph (alipy's definition).
 
     Rows i and j are joined when either is among the other's ``n_neighbors``
@@ -350,6 +351,18 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
     metric : {"manhattan", "euclidean", "cosine"}
     gamma : float > 0 or None (1 / n_features)
     n_jobs : int or None
+    algorithm : {"exact", "approximate"}, default "exact"
+        ``approximate`` finds the neighbours with faiss (optional extra
+        ``fastal[ann]``; an ImportError names it when missing): an inverted-file
+        index of k-means cells searched in float32, for dense euclidean or cosine
+        rows (manhattan and sparse rows raise a ValueError / TypeError: use
+        ``exact``).  The edge weights are computed exactly from the neighbours
+        found, and the graph has the exact path's form; only some neighbours
+        may differ (recall below 1), and with several threads faiss may not
+        return the same neighbours on every run.
+    ann_params : dict, optional
+        ``{"nlist": cells, "nprobe": cells searched per row}`` for ``approximate``;
+        default 4 sqrt(n) cells (at most n / 40), max(8, nlist / 64) probed.
 
     Returns
     -------
@@ -371,10 +384,19 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
     gamma = 1.0 / X.shape[1] if gamma is None else float(gamma)
     if not np.isfinite(gamma) or gamma <= 0:
         raise ValueError(f"gamma must be a positive number, got {gamma}")
+    if algorithm not in ("exact", "approximate"):
+        raise ValueError(f"unknown algorithm {algorithm!r}; valid: ['approximate', 'exact']")
+    if ann_params is not None and algorithm != "approximate":
+        raise ValueError("ann_params only applies to algorithm='approximate'")
     n_threads = resolve_n_threads(n_jobs)
     scale, Xs = prepare_rows(metric, X)
-    ind, dist = _kernel(backend_impl(), "knn_search", X)(Xs, n_neighbors=k, metric=metric,
-                                                          n_threads=n_threads)
+    if algorithm == "approximate":
+        from fastal._ann import approximate_neighbors
+
+        ind, dist = approximate_neighbors(Xs, k, metric, n_threads, ann_params)
+    else:
+        ind, dist = _kernel(backend_impl(), "knn_search", X)(Xs, n_neighbors=k, metric=metric,
+                                                              n_threads=n_threads)
     if (ind < 0).any():
         raise RuntimeError("internal error: a k-NN slot was left unfilled; please report it")
     with np.errstate(over="ignore"):

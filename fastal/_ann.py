@@ -1,0 +1,117 @@
+"""Approximate nearest neighbours through faiss (the optional extra ``fastal[ann]``).
+
+faiss finds candidate neighbours with an inverted-file index (k-means cells,
+float32); fastal then computes the distances of the chosen pairs exactly, in
+float64, in the same frame as the exact kernels, and orders each row's
+neighbours by (distance, index).
+"""
+import numpy as np
+import scipy.sparse as sp
+
+ANN_METRICS = ("euclidean", "cosine")
+_BLOCK = 65536
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:
+        raise ImportError("algorithm='approximate' needs faiss, the optional extra "
+                          "fastal[ann]: pip install 'fastal[ann]' (or pip install faiss-cpu)"
+                          ) from None
+    return faiss
+
+
+def check_ann_params(params, n):
+    """(nlist, nprobe) from ``ann_params``: defaults 4 sqrt(n) cells and 1/64 of them probed."""
+    params = dict(params or {})
+    unknown = set(params) - {"nlist", "nprobe"}
+    if unknown:
+        raise TypeError(f"unknown ann_params {sorted(unknown)}; valid: ['nlist', 'nprobe']")
+    nlist = params.get("nlist")
+    nlist = max(1, min(int(4 * np.sqrt(n)), n // 40)) if nlist is None else nlist
+    nprobe = params.get("nprobe")
+    nprobe = max(8, nlist // 64) if nprobe is None else nprobe
+    for name, value in (("nlist", nlist), ("nprobe", nprobe)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"ann_params[{name!r}] must be a positive integer, got {value!r}")
+    return int(min(nlist, n)), int(min(nprobe, nlist))
+
+
+def approximate_neighbors(X, n_neighbors, metric, n_threads, ann_params=None, seed=0):
+    """Indices (n, k) of approximate nearest neighbours (a row is not its own) and the
+    exact float64 distances to them, both sorted by (distance, index).
+
+    ``X`` is in the kernels' frame (``prepare_rows``: unit rows for cosine).
+    """
+    faiss = _faiss()
+    if sp.issparse(X):
+        raise TypeError("algorithm='approximate' needs dense rows; use algorithm='exact' "
+                        "for sparse X")
+    if metric not in ANN_METRICS:
+        raise ValueError(f"algorithm='approximate' supports {list(ANN_METRICS)}, not "
+                         f"{metric!r}; use algorithm='exact'")
+    n, d = X.shape
+    k = n_neighbors
+    nlist, nprobe = check_ann_params(ann_params, n)
+    data = np.ascontiguousarray(X, dtype=np.float32)
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(int(n_threads))
+    try:
+        quantizer = faiss.IndexFlatL2(d)
+        index = faiss.IndexIVFFlat(quantizer, d, nlist)
+        train = data
+        if n > 64 * nlist:
+            rows = np.random.default_rng(seed).choice(n, 64 * nlist, replace=False)
+            train = data[np.sort(rows)]
+        index.cp.seed = int(seed)
+        index.train(train)
+        index.add(data)
+        ind = np.empty((n, k), dtype=np.int64)
+        for start in range(0, n, _BLOCK):
+            stop = min(n, start + _BLOCK)
+            ind[start:stop] = _search_block(index, data, start, stop, k, nprobe, nlist)
+    finally:
+        faiss.omp_set_num_threads(previous)
+    dist = _exact_distances(X, ind, metric)
+    order = np.lexsort((ind, dist), axis=1) if dist.size else np.zeros_like(ind)
+    return np.take_along_axis(ind, order, axis=1), np.take_along_axis(dist, order, axis=1)
+
+
+def _search_block(index, data, start, stop, k, nprobe, nlist):
+    """k neighbours of rows start..stop other than the row itself; rows whose probed
+    cells hold too few rows are searched again with more cells, up to all of them."""
+    rows = np.arange(start, stop)
+    out = np.full((stop - start, k), -1, dtype=np.int64)
+    todo = np.arange(stop - start)
+    probe = nprobe
+    while todo.size:
+        index.nprobe = probe
+        _, found = index.search(data[rows[todo]], k + 1)
+        valid = (found >= 0) & (found != rows[todo][:, None])
+        first = np.argsort(~valid, axis=1, kind="stable")[:, :k]   # valid ones, in order
+        cand = np.take_along_axis(found, first, axis=1)
+        cand[np.take_along_axis(~valid, first, axis=1)] = -1
+        out[todo] = cand
+        missing = (out[todo] < 0).any(axis=1)
+        if probe >= nlist and missing.any():
+            raise RuntimeError("faiss returned fewer neighbours than asked with every cell "
+                               "probed; please report it")
+        todo = todo[missing]
+        probe = min(nlist, probe * 4)
+    return out
+
+
+def _exact_distances(X, ind, metric):
+    n, k = ind.shape
+    dist = np.empty((n, k))
+    for start in range(0, n, _BLOCK // max(1, k)):
+        stop = min(n, start + _BLOCK // max(1, k))
+        A = np.asarray(X[start:stop], dtype=np.float64)[:, None, :]
+        B = np.asarray(X[ind[start:stop].ravel()], dtype=np.float64).reshape(stop - start, k, -1)
+        if metric == "cosine":
+            dist[start:stop] = np.clip(1.0 - np.einsum("ikd,ikd->ik", np.broadcast_to(A, B.shape), B),
+                                       0.0, 2.0)
+        else:
+            dist[start:stop] = np.sqrt(((A - B) ** 2).sum(axis=2))
+    return dist
