@@ -15,9 +15,6 @@ with the reason printed.
     python bench/peers.py [--sizes 2000 10000 20000] [--large] [--max-peer-seconds 200]
 """
 import argparse
-import os
-import threading
-import time
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -26,33 +23,7 @@ import fastal
 from fastal import kernels as K
 from fastal.base.dataset import Dataset
 from fastal.query_strategies import CoreSet
-
-
-def rss_bytes():
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def measure(fn):
-    """(seconds, peak extra MB, result)."""
-    start = rss_bytes()
-    peak = [start]
-    stop = threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], rss_bytes())
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    t0 = time.perf_counter()
-    result = fn()
-    elapsed = time.perf_counter() - t0
-    stop.set()
-    thread.join()
-    peak[0] = max(peak[0], rss_bytes())
-    return elapsed, (peak[0] - start) / 1e6, result
+from timing import measure
 
 
 def row(work, n, who, seconds, mb, base=None):

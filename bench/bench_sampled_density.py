@@ -1,0 +1,62 @@
+"""Sampled density on a million rows: time, and error against the exact density.
+
+    python bench/bench_sampled_density.py [--n 1000000] [--d 64] [--m 2000 5000 10000]
+
+The pool: float32 rows from a mixture of 50 Gaussian clusters of different
+widths.  The exact density of 5,000 rows drawn at random is computed against
+all n rows (1 / (1 + euclidean distance), the row itself included, as
+``pairwise_density(X)``), and each sampled estimate of the whole pool is
+compared with it on those rows: relative error quantiles, and how often the
+exact value lies within 2 reported standard errors.
+"""
+import argparse
+import time
+
+import numpy as np
+
+from fastal.kernels import pairwise_density
+
+
+def mixture(n, d, seed=0, clusters=50):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(clusters, d))
+    widths = rng.uniform(0.5, 2.0, size=clusters)
+    which = rng.integers(clusters, size=n)
+    X = np.empty((n, d), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        part = which[start:start + 100_000]
+        X[start:start + len(part)] = centres[part] + widths[part, None] * rng.normal(
+            size=(len(part), d))
+    return X
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--d", type=int, default=64)
+    parser.add_argument("--m", type=int, nargs="+", default=[2000, 5000, 10000])
+    parser.add_argument("--check", type=int, default=5000)
+    args = parser.parse_args(argv)
+
+    X = mixture(args.n, args.d)
+    check = np.sort(np.random.default_rng(1).choice(args.n, args.check, replace=False))
+    start = time.perf_counter()
+    exact = pairwise_density(X[check], X).astype(np.float64)
+    print(f"pool {args.n} x {args.d} float32; exact density of {args.check} rows against all "
+          f"rows: {time.perf_counter() - start:.1f} s")
+    print("m | time, all rows (s) | relative error: median, 99th pct, max | within 2 std")
+    for m in args.m:
+        start = time.perf_counter()
+        estimate, std = pairwise_density(X, n_samples=m, random_state=m, return_std=True)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        pairwise_density(X, n_samples=m, random_state=m)
+        plain = time.perf_counter() - start
+        err = np.abs(estimate[check] - exact) / exact
+        within = np.mean(np.abs(estimate[check] - exact) <= 2 * std[check])
+        print(f"{m} | {seconds:.1f} with std, {plain:.1f} without | {np.median(err):.4%}, "
+              f"{np.quantile(err, 0.99):.4%}, {err.max():.4%} | {within:.1%}")
+
+
+if __name__ == "__main__":
+    main()
