@@ -2,14 +2,21 @@
 
 ``QueryStrategy.make_query()`` keeps libact's meaning (one entry id); fastal
 strategies also accept ``make_query(return_score=..., n_instances=k)``.
+
+Every subclass of ``QueryStrategy``, ``Labeler`` and ``Model`` declares its
+parameters in its ``__init__``; a keyword it does not know raises a
+``TypeError`` that names the class, the keyword and the valid parameters
+(``fastal.utils.signatures``).
 """
 from abc import ABCMeta, abstractmethod
+
+from fastal.utils.signatures import KeywordChecked
 
 __all__ = ["QueryStrategy", "Labeler", "Model", "ContinuousModel", "ProbabilisticModel",
            "MultilabelModel"]
 
 
-class QueryStrategy(metaclass=ABCMeta):
+class QueryStrategy(KeywordChecked, metaclass=ABCMeta):
     """Pool-based query strategy: advises which unlabeled row to label next.
 
     Parameters
@@ -46,7 +53,7 @@ class QueryStrategy(metaclass=ABCMeta):
         """Return the entry id of the unlabeled row to label next (read-only)."""
 
 
-class Labeler(metaclass=ABCMeta):
+class Labeler(KeywordChecked, metaclass=ABCMeta):
     """Answers with the label of a queried row."""
 
     @abstractmethod
@@ -54,7 +61,7 @@ class Labeler(metaclass=ABCMeta):
         """Return the label of ``feature`` (array-like, shape (n_features,))."""
 
 
-class Model(metaclass=ABCMeta):
+class Model(KeywordChecked, metaclass=ABCMeta):
     """Classification model trained on a Dataset's labeled rows."""
 
     @abstractmethod

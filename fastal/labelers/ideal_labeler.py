@@ -18,8 +18,8 @@ class IdealLabeler(Labeler):
     ----------
     dataset : Dataset
         Fully labeled dataset holding the truth.
-    random_state : None, int or RandomState
-        For choosing among duplicate rows.
+    random_state : None, int or RandomState, keyword only
+        For choosing among duplicate rows (fastal only).
 
     Examples
     --------
@@ -29,7 +29,7 @@ class IdealLabeler(Labeler):
     'b'
     """
 
-    def __init__(self, dataset, **kwargs):
+    def __init__(self, dataset, *, random_state=None):
         X, y = dataset.get_entries()
         if dataset.len_unlabeled() > 0:
             raise ValueError("IdealLabeler needs a fully labeled dataset "
@@ -37,7 +37,7 @@ class IdealLabeler(Labeler):
         X = np.asarray(X.toarray() if hasattr(X, "toarray") else X)
         self._dtype = X.dtype
         self._n_features = X.shape[1] if X.ndim == 2 else 0
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+        self.random_state_ = seed_random_state(random_state)
         self._labels = {}
         # label vectors kept as libact keeps them, a 2-D array: answer a copy of the row
         self._copy_answers = np.ndim(y) == 2

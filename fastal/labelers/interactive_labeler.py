@@ -12,13 +12,13 @@ class InteractiveLabeler(Labeler):
 
     Parameters
     ----------
-    label_name : list of str, optional
+    label_name : list of str, optional, keyword only
         Accepted answers; the returned label is the answer's index in this list.
         Without it the typed text is returned as is.
     """
 
-    def __init__(self, **kwargs):
-        self.label_name = kwargs.pop("label_name", None)
+    def __init__(self, *, label_name=None):
+        self.label_name = label_name
 
     @inherit_docstring_from(Labeler)
     def label(self, feature):

@@ -1,4 +1,7 @@
 """The one place where models turn a Dataset into scikit-learn's (X, y)."""
+import functools
+import inspect
+
 import numpy as np
 
 
@@ -29,3 +32,25 @@ class WrappedEstimator:
 
     def score(self, testing_dataset, *args, **kwargs):
         return self.model.score(*(labeled_xy(testing_dataset) + args), **kwargs)
+
+
+def changed_arguments(init, values):
+    """The entries of ``values`` (an ``__init__``'s arguments, ``self`` left out) that
+    are not its defaults.
+
+    The model wrappers declare scikit-learn's parameters with the defaults of
+    the scikit-learn they were written for and hand scikit-learn only the
+    arguments a caller changed, so any supported scikit-learn version applies
+    its own defaults to the rest (the same values, where they agree).  A
+    default is recognised by identity: a value passed explicitly is always
+    handed on unless it is the very default object (None, True, small ints, ...).
+    """
+    defaults = _defaults(init)
+    return {name: value for name, value in values.items()
+            if name != "self" and (name not in defaults or value is not defaults[name])}
+
+
+@functools.lru_cache(maxsize=None)
+def _defaults(init):
+    return {p.name: p.default for p in inspect.signature(init).parameters.values()
+            if p.default is not inspect.Parameter.empty}

@@ -10,6 +10,11 @@ __all__ = ["SklearnAdapter", "SklearnProbaAdapter"]
 class SklearnAdapter(WrappedEstimator, Model):
     """Wrap a scikit-learn classifier as a fastal/libact ``Model``.
 
+    Parameters
+    ----------
+    clf : scikit-learn classifier
+        Fitted by ``train``; not copied.
+
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
@@ -35,7 +40,13 @@ class SklearnAdapter(WrappedEstimator, Model):
 
 
 class SklearnProbaAdapter(SklearnAdapter, ProbabilisticModel):
-    """Wrap a scikit-learn classifier with ``predict_proba``; ``predict_real`` is 2p - 1."""
+    """Wrap a scikit-learn classifier with ``predict_proba``; ``predict_real`` is 2p - 1.
+
+    Parameters
+    ----------
+    clf : scikit-learn classifier with ``predict_proba``
+        Fitted by ``train``; not copied.
+    """
 
     def predict_real(self, feature, *args, **kwargs):
         return self._model.predict_proba(feature, *args, **kwargs) * 2 - 1

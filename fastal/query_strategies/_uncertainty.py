@@ -2,6 +2,7 @@
 import numpy as np
 
 from fastal.base.interfaces import ContinuousModel, ProbabilisticModel
+from fastal.models._auto import as_model
 
 METHODS = ("lc", "sm", "entropy")
 
@@ -64,9 +65,9 @@ def positive_uncertainty(dvalue, method):
     return clipped_entropy(dvalue)
 
 
-def pop_model_and_method(kwargs, default_method):
-    """Take ``model`` and ``method`` out of a strategy's kwargs, checked as libact does."""
-    model = kwargs.pop("model", None)
-    method = kwargs.pop("method", default_method)
+def checked_model_and_method(model, method):
+    """``(as_model(model), method)``, checked as libact checks them."""
+    if model is not None:
+        model = as_model(model, "model")
     check_uncertainty_model(model, method)
     return model, method

@@ -23,14 +23,16 @@ import copy
 import numpy as np
 
 from fastal.base.interfaces import QueryStrategy
+from fastal.models._auto import as_model
 from fastal.query_strategies._selection import answer, check_n_instances
 from fastal.utils import seed_random_state
+from fastal.utils.signatures import KeywordChecked
 
 __all__ = ["ActiveLearningByLearning", "Exp4P"]
 OUT_OF_BUDGET = "Out of query budget"
 
 
-class Exp4P:
+class Exp4P(KeywordChecked):
     r"""The Exp4.P bandit of ALBL: one arm per query strategy, expert advice the identity.
 
     Parameters
@@ -68,27 +70,25 @@ class Exp4P:
     [0.625, 0.125, 0.125, 0.125]
     """
 
-    def __init__(self, *args, **kwargs):
-        self.query_strategies_ = kwargs.pop("query_strategies", None)
+    def __init__(self, *, query_strategies, uniform_sampler=True, T=100, delta=0.1, pmin=None,
+                 unlabeled_invert_id_idx):
+        self.query_strategies_ = query_strategies
         if self.query_strategies_ is None:
             raise TypeError("__init__() missing required keyword-only argument: "
                             "'query_strategies'")
         if not self.query_strategies_:
             raise ValueError("query_strategies list is empty")
-        self.uniform_sampler = kwargs.pop("uniform_sampler", True)
+        self.uniform_sampler = uniform_sampler
         self.N = len(self.query_strategies_) + (1 if self.uniform_sampler else 0)
         self.w = np.ones(self.N)
-        self.T = kwargs.pop("T", 100)
-        self.delta = kwargs.pop("delta", 0.1)
+        self.T = T
+        self.delta = delta
         self.K = self.N
-        self.pmin = kwargs.pop("pmin", None)
+        self.pmin = pmin
         if self.pmin is None:
             with np.errstate(divide="ignore"):
                 self.pmin = np.sqrt(np.log(self.N) / self.K / self.T)
-        if "unlabeled_invert_id_idx" not in kwargs:
-            raise TypeError("__init__() missing required keyword-only argument: "
-                            "'unlabeled_invert_id_idx'")
-        self.unlabeled_invert_id_idx = kwargs.pop("unlabeled_invert_id_idx")
+        self.unlabeled_invert_id_idx = unlabeled_invert_id_idx
         if not self.unlabeled_invert_id_idx:
             raise TypeError("unlabeled_invert_id_idx is empty: no row can be drawn")
         self.t = 0
@@ -164,9 +164,10 @@ class ActiveLearningByLearning(QueryStrategy):
         Add uniform random sampling as an arm.
     pmin : float, default ``sqrt(ln K / (K T))``
         Smallest arm probability, at most ``1/K`` (K arms).
-    model : Model (required)
+    model : Model or scikit-learn classifier (required)
         Scores the arms: its importance-weighted accuracy on the queried rows
-        is the reward.  Trained on a shallow copy, as libact.
+        is the reward.  Trained on a shallow copy, as libact.  A scikit-learn
+        classifier is wrapped by ``fastal.models.as_model``.
     random_state : None, int or RandomState
         Draws the queried rows.
 
@@ -222,9 +223,10 @@ class ActiveLearningByLearning(QueryStrategy):
     6
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.query_strategies_ = kwargs.pop("query_strategies", None)
+    def __init__(self, dataset, *, query_strategies, T, delta=0.1, uniform_sampler=True,
+                 pmin=None, model, random_state=None):
+        super().__init__(dataset)
+        self.query_strategies_ = query_strategies
         if self.query_strategies_ is None:
             raise TypeError("__init__() missing required keyword-only argument: "
                             "'query_strategies'")
@@ -234,8 +236,8 @@ class ActiveLearningByLearning(QueryStrategy):
             if strategy.dataset is not self.dataset:
                 raise ValueError("query_strategies should share the same dataset instance "
                                  "with albl")
-        self.delta = kwargs.pop("delta", 0.1)
-        self.T = kwargs.pop("T", None)
+        self.delta = delta
+        self.T = T
         if self.T is None:
             raise TypeError("__init__() missing required keyword-only argument: 'T'")
 
@@ -243,10 +245,10 @@ class ActiveLearningByLearning(QueryStrategy):
         self.unlabeled_invert_id_idx = {int(eid): i
                                         for i, eid in enumerate(self.unlabeled_entry_ids)}
 
-        self.uniform_sampler = kwargs.pop("uniform_sampler", True)
+        self.uniform_sampler = uniform_sampler
         if not isinstance(self.uniform_sampler, bool):
             raise ValueError("'uniform_sampler' should be {True, False}")
-        self.pmin = kwargs.pop("pmin", None)
+        self.pmin = pmin
         n_arms = len(self.query_strategies_) + self.uniform_sampler
         if self.pmin and (self.pmin > 1. / n_arms or self.pmin < 0):
             raise ValueError(f"'pmin' should be 0 < pmin < 1/len(n_active_algorithm) "
@@ -258,10 +260,10 @@ class ActiveLearningByLearning(QueryStrategy):
                             uniform_sampler=self.uniform_sampler)
         self.budget_used = 0
 
-        self.model = kwargs.pop("model", None)
-        if self.model is None:
+        if model is None:
             raise TypeError("__init__() missing required keyword-only argument: 'model'")
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+        self.model = as_model(model, "model")
+        self.random_state_ = seed_random_state(random_state)
         self.query_dist = None
         self.W = []
         self.queried_hist_ = []

@@ -5,6 +5,7 @@ import numpy as np
 
 from fastal.base.dataset import Dataset
 from fastal.base.interfaces import ProbabilisticModel
+from fastal.models._auto import as_model, as_models
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import clipped_entropy
 from fastal.utils import seed_random_state
@@ -43,7 +44,9 @@ class BALD(ScoredQueryStrategy):
         The committee, used as given (e.g. different hyperparameters).
     base_model : ProbabilisticModel with ``clone()``, optional
         Used when ``models`` is None: the committee is ``n_models`` clones.
-        One of ``models`` and ``base_model`` is required.
+        One of ``models`` and ``base_model`` is required.  scikit-learn
+        classifiers with ``predict_proba`` (in either) are wrapped by
+        ``fastal.models.as_model``.
     n_models : int, default 10
         Committee size for ``base_model``.
     random_state : None, int or RandomState
@@ -74,12 +77,13 @@ class BALD(ScoredQueryStrategy):
     9
     """
 
-    def __init__(self, dataset, **kwargs):
-        super().__init__(dataset, **kwargs)
-        models = kwargs.pop("models", None)
-        base_model = kwargs.pop("base_model", None)
-        self.n_models = kwargs.pop("n_models", 10)
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+    def __init__(self, dataset, *, models=None, base_model=None, n_models=10, random_state=None):
+        super().__init__(dataset)
+        models = as_models(models, "models")
+        if base_model is not None:
+            base_model = as_model(base_model, "base_model")
+        self.n_models = n_models
+        self.random_state_ = seed_random_state(random_state)
         if models is not None:
             if not models:
                 raise ValueError("models list is empty")

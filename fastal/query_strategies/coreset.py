@@ -4,6 +4,7 @@ import numpy as np
 from fastal.kernels import check_rows, max_min_select, min_distance
 from fastal.query_strategies._selection import (
     ScoredQueryStrategy, answer, check_n_instances, rank_with_ties)
+from fastal.query_strategies._transform import check_transformer, transform_rows
 from fastal.utils import seed_random_state
 from fastal.utils.validation import check_metric
 
@@ -24,18 +25,21 @@ class CoreSet(ScoredQueryStrategy):
 
     Parameters
     ----------
+    dataset : Dataset
     metric : {'euclidean', 'manhattan'/'cityblock', 'cosine'}, default 'euclidean'
     transformer : object with ``transform(X)``, optional
         As in libact, the pool and the labeled rows are transformed at every
         query (a feature extractor refitted between rounds is used as it is
-        now), and the distances are taken between transformed rows.
-    cache_features : bool, default False
-        fastal only.  With a transformer that never changes, True transforms
-        the whole dataset once and keeps the minimum distances up to date
-        between queries instead of recomputing them.
+        now), and the distances are taken between transformed rows.  The
+        string ``'model'`` (which the other distance-based strategies take to
+        mean their model's Pipeline) is an error here: CoreSet has no model.
     random_state : None, int or RandomState
         Single queries break ties (``np.isclose`` to the maximum) with
         ``random_state_.choice``; with no labeled row the query is uniformly random.
+    cache_features : bool, default False, keyword only
+        fastal only.  With a transformer that never changes, True transforms
+        the whole dataset once and keeps the minimum distances up to date
+        between queries instead of recomputing them.
 
     Examples
     --------
@@ -46,15 +50,14 @@ class CoreSet(ScoredQueryStrategy):
     [3, 2]
     """
 
-    def __init__(self, dataset, **kwargs):
-        super().__init__(dataset, **kwargs)
-        self.metric = kwargs.pop("metric", "euclidean")
+    def __init__(self, dataset, *, metric="euclidean", transformer=None, random_state=None,
+                 cache_features=False):
+        super().__init__(dataset)
+        self.metric = metric
         check_metric(self.metric)
-        self.transformer = kwargs.pop("transformer", None)
-        if self.transformer is not None and not hasattr(self.transformer, "transform"):
-            raise TypeError("transformer must have a 'transform' method")
-        self.cache_features = bool(kwargs.pop("cache_features", False))
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+        self.transformer = check_transformer(transformer, None, "CoreSet")
+        self.cache_features = bool(cache_features)
+        self.random_state_ = seed_random_state(random_state)
         self._features = None        # (dataset length, features of every row)
         self._min_dist = None        # (dataset revision, min distance of every row)
 
@@ -63,9 +66,8 @@ class CoreSet(ScoredQueryStrategy):
         return self.transformer is None or self.cache_features
 
     def _transform(self, X):
-        if self.transformer is not None:
-            X = self.transformer.transform(X)
-        return check_rows(X, "transformed features")
+        return check_rows(transform_rows(self.transformer, None, X, "CoreSet"),
+                          "transformed features")
 
     def _all_features(self):
         """Features of every row (incremental mode only)."""

@@ -5,6 +5,7 @@ from sklearn.cluster import KMeans
 
 from fastal.base.interfaces import QueryStrategy
 from fastal.query_strategies._selection import ScoredQueryStrategy
+from fastal.query_strategies._transform import check_transformer, transform_rows
 from fastal.utils import seed_random_state
 
 __all__ = ["DensityWeightedMeta"]
@@ -38,18 +39,25 @@ class DensityWeightedMeta(ScoredQueryStrategy):
 
     Parameters
     ----------
+    dataset : Dataset
     base_query_strategy : QueryStrategy with ``_get_scores`` on the same dataset
     similarity_metric : callable(X, Y) -> (n, m) similarities, default cosine
     clustering_method : estimator with fit / predict / cluster_centers_,
         default ``KMeans(n_clusters=5, random_state=random_state_)``
     beta : float, default 1.0
     random_state : None, int or RandomState
+    transformer : None, object with ``transform(X)``, or 'model', keyword only
+        fastal only.  The space the clustering and the similarities are
+        computed in: None, the raw rows (libact); an object,
+        ``transformer.transform(X)`` of every row at every query; ``'model'``,
+        every step but the last of the base strategy's ``model``, a
+        scikit-learn ``Pipeline``, as fitted by the base strategy's scores.
     """
 
     _tie = "exact"
 
     def __init__(self, dataset, base_query_strategy, similarity_metric=None,
-                 clustering_method=None, beta=1.0, random_state=None):
+                 clustering_method=None, beta=1.0, random_state=None, *, transformer=None):
         super().__init__(dataset=dataset)
         if not isinstance(base_query_strategy, QueryStrategy):
             raise TypeError("'base_query_strategy' has to be an instance of 'QueryStrategy'")
@@ -62,6 +70,8 @@ class DensityWeightedMeta(ScoredQueryStrategy):
         self.clustering_method = clustering_method if clustering_method is not None else \
             KMeans(n_clusters=5, random_state=self.random_state_)
         self.similarity_metric = similarity_metric
+        self.transformer = check_transformer(
+            transformer, getattr(base_query_strategy, "model", None), "DensityWeightedMeta")
 
     def _get_scores(self):
         entry_ids, base_scores = self.base_query_strategy._get_scores()
@@ -69,6 +79,9 @@ class DensityWeightedMeta(ScoredQueryStrategy):
         if len(entry_ids) == 0:
             return entry_ids, np.zeros(0)
         X, _ = self.dataset.get_entries()
+        if self.transformer is not None:
+            X = transform_rows(self.transformer, getattr(self.base_query_strategy, "model", None),
+                               X, "DensityWeightedMeta")
         X_pool = X[entry_ids]
         self.clustering_method.fit(X)
         assignment = self.clustering_method.predict(X_pool)

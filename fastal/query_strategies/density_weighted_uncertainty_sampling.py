@@ -244,15 +244,16 @@ class DWUS(ScoredQueryStrategy):
 
     _tie = "first"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.n_clusts = kwargs.pop("n_clusters", 5)
-        self.sigma = kwargs.pop("sigma", 0.1)
-        self.max_iter = kwargs.pop("max_iter", 100)
-        self.tol = kwargs.pop("tol", 1e-4)
-        self.C = kwargs.pop("C", 1.)
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
-        kmeans_param = dict(kwargs.pop("kmeans_param", {}))
+    def __init__(self, dataset, *, n_clusters=5, sigma=0.1, max_iter=100, tol=1e-4, C=1.,
+                 random_state=None, kmeans_param={}):
+        super().__init__(dataset)
+        self.n_clusts = n_clusters
+        self.sigma = sigma
+        self.max_iter = max_iter
+        self.tol = tol
+        self.C = C
+        self.random_state_ = seed_random_state(random_state)
+        kmeans_param = dict(kmeans_param)           # copied: the default is never modified
         kmeans_param.setdefault("random_state", self.random_state_)
         if not self.sigma > 0:
             raise ValueError(f"sigma must be positive, got {self.sigma!r}")

@@ -4,7 +4,7 @@ import numpy as np
 from fastal.query_strategies._selection import (
     ScoredQueryStrategy, answer, check_n_instances, rank_with_ties)
 from fastal.query_strategies._uncertainty import (
-    pop_model_and_method, model_output, positive_uncertainty)
+    checked_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
 
 __all__ = ["EpsilonUncertaintySampling"]
@@ -21,19 +21,21 @@ class EpsilonUncertaintySampling(ScoredQueryStrategy):
 
     Parameters
     ----------
-    model : ContinuousModel or ProbabilisticModel (required)
+    dataset : Dataset
+    model : ContinuousModel or ProbabilisticModel or scikit-learn classifier (required)
+        A scikit-learn classifier is wrapped by ``fastal.models.as_model``.
     epsilon : float in [0, 1], default 0.1
     method : {'lc', 'sm', 'entropy'}, default 'lc'
     random_state : None, int or RandomState
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.epsilon = kwargs.pop("epsilon", 0.1)
-        self.model, self.method = pop_model_and_method(kwargs, "lc")
+    def __init__(self, dataset, *, model, epsilon=0.1, method="lc", random_state=None):
+        super().__init__(dataset)
+        self.epsilon = epsilon
+        self.model, self.method = checked_model_and_method(model, method)
         if not 0 <= self.epsilon <= 1:
             raise ValueError("epsilon must be in [0, 1]")
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+        self.random_state_ = seed_random_state(random_state)
         self.model.train(self.dataset)
 
     def _get_scores(self):

@@ -3,6 +3,7 @@ import numpy as np
 
 from fastal.kernels import check_rows, graph_density_select, knn_density
 from fastal.query_strategies._selection import ScoredQueryStrategy, answer, check_n_instances
+from fastal.query_strategies._transform import check_transformer, transform_rows
 from fastal.utils.validation import check_metric
 
 __all__ = ["GraphDensity"]
@@ -16,9 +17,10 @@ class GraphDensity(ScoredQueryStrategy):
     ``exp(-gamma d)``, a row's density is its mean edge weight; a batch takes
     the densest unlabeled row, lowers its neighbours' densities by its own, and
     repeats (``fastal.kernels.knn_density`` and ``graph_density_select``).
-    The graph covers every row of the dataset and is built once; each query
-    starts again from the graph densities (alipy keeps lowering them across
-    calls).  ``_get_scores`` gives the graph density of the unlabeled rows.
+    The graph covers every row of the dataset and is built once (at every
+    query with a transformer, unless ``cache_features``); each query starts
+    again from the graph densities (alipy keeps lowering them across calls).
+    ``_get_scores`` gives the graph density of the unlabeled rows.
 
     Parameters
     ----------
@@ -26,7 +28,16 @@ class GraphDensity(ScoredQueryStrategy):
     n_neighbors : int, default 10 (alipy's fixed value)
     metric : {'manhattan', 'euclidean', 'cosine'}, default 'manhattan'
     gamma : float or None, default 1 / n_features
+        Of the space the distances are measured in (the transformed one with
+        a transformer).
     n_jobs : int or None
+    transformer : None or object with ``transform(X)``, keyword only
+        The space the distances are measured in: None, the raw rows; an
+        object, ``transformer.transform(X)`` of every row, at every query.
+        The string ``'model'`` is an error here: GraphDensity has no model.
+    cache_features : bool, default False, keyword only
+        With a transformer that never changes, True transforms the rows and
+        builds the graph once, as without a transformer.
 
     Examples
     --------
@@ -40,27 +51,33 @@ class GraphDensity(ScoredQueryStrategy):
     _tie = "first"
 
     def __init__(self, dataset, n_neighbors=10, metric="manhattan", gamma=None, n_jobs=None,
-                 **kwargs):
-        super().__init__(dataset, **kwargs)
+                 *, transformer=None, cache_features=False):
+        super().__init__(dataset)
         self.n_neighbors = n_neighbors
         self.metric = check_metric(metric)
         self.gamma = gamma
         self.n_jobs = n_jobs
+        self.transformer = check_transformer(transformer, None, "GraphDensity")
+        self.cache_features = bool(cache_features)
         self._graph = None
 
     def _density_graph(self):
-        if self._graph is None or self._graph[1].shape[0] != len(self.dataset):
+        fresh = self.transformer is not None and not self.cache_features
+        if fresh or self._graph is None or self._graph[1].shape[0] != len(self.dataset):
             X, _ = self.dataset.get_entries()
+            X = transform_rows(self.transformer, None, X, "GraphDensity")
             self._graph = knn_density(check_rows(X, "X"), self.n_neighbors,
                                       metric=self.metric, gamma=self.gamma, n_jobs=self.n_jobs)
         return self._graph
 
-    def _get_scores(self):
+    def _pool_density(self, density):
         entry_ids = self.dataset.get_unlabeled_ids().copy()
-        if len(entry_ids) == 0:
-            return entry_ids, np.zeros(0)
-        density, _ = self._density_graph()
         return entry_ids, np.asarray(density, dtype=np.float64)[entry_ids]
+
+    def _get_scores(self):
+        if self.dataset.len_unlabeled() == 0:
+            return self.dataset.get_unlabeled_ids().copy(), np.zeros(0)
+        return self._pool_density(self._density_graph()[0])
 
     def make_query(self, return_score=False, *, n_instances=None):
         k = check_n_instances(n_instances, self.dataset.len_unlabeled(), return_score)
@@ -69,5 +86,5 @@ class GraphDensity(ScoredQueryStrategy):
         picks = graph_density_select(density, graph, 1 if k is None else k, exclude=labeled)
         chosen = picks[0] if k is None else picks
         if return_score:
-            return answer(chosen, *self._get_scores(), True)
+            return answer(chosen, *self._pool_density(density), True)
         return chosen

@@ -323,29 +323,23 @@ class HintSVM(ScoredQueryStrategy):
 
     _tie = "first"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cl = kwargs.pop("Cl", 0.1)
+    def __init__(self, dataset, *, Cl=0.1, Ch=0.1, p=0.5, random_state=None, kernel="linear",
+                 degree=3, gamma=0.1, coef0=0., tol=1e-3, shrinking=1, cache_size=100.,
+                 verbose=0):
+        super().__init__(dataset)
+        self.cl = Cl
         if not 0 < self.cl < np.inf:
             raise ValueError("Parameter Cl should be greater than 0 (and finite).")
-        self.ch = kwargs.pop("Ch", 0.1)
+        self.ch = Ch
         if not 0 < self.ch < np.inf:
             raise ValueError("Parameter Ch should be greater than 0 (and finite).")
-        self.p = kwargs.pop("p", 0.5)
+        self.p = p
         if not 0.0 <= self.p <= 1.0:
             raise ValueError("Parameter p should be greater than or equal to 0 and less "
                              "than or equal to 1.")
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
-        params = {
-            "kernel": kwargs.pop("kernel", "linear"),
-            "degree": kwargs.pop("degree", 3),
-            "gamma": kwargs.pop("gamma", 0.1),
-            "coef0": kwargs.pop("coef0", 0.),
-            "tol": kwargs.pop("tol", 1e-3),
-            "shrinking": kwargs.pop("shrinking", 1),
-            "cache_size": kwargs.pop("cache_size", 100.),
-            "verbose": kwargs.pop("verbose", 0),
-        }
+        self.random_state_ = seed_random_state(random_state)
+        params = {"kernel": kernel, "degree": degree, "gamma": gamma, "coef0": coef0, "tol": tol,
+                  "shrinking": shrinking, "cache_size": cache_size, "verbose": verbose}
         self._check_params(params)
         self.svm_params = dict(params, C=self.cl)
         self.fit_ = None

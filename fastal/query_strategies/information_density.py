@@ -3,8 +3,9 @@ import numpy as np
 
 from fastal.kernels import check_rows, mean_of_sums, similarity_sums
 from fastal.query_strategies._selection import ScoredQueryStrategy
+from fastal.query_strategies._transform import check_transformer, transform_rows
 from fastal.query_strategies._uncertainty import (
-    pop_model_and_method, model_output, positive_uncertainty)
+    checked_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
 from fastal.utils.validation import check_metric
 
@@ -25,12 +26,27 @@ class InformationDensity(ScoredQueryStrategy):
 
     Parameters
     ----------
-    model : ContinuousModel or ProbabilisticModel (required)
+    dataset : Dataset
+    model : ContinuousModel or ProbabilisticModel or scikit-learn classifier (required)
+        A scikit-learn classifier (a ``Pipeline`` too) is wrapped by
+        ``fastal.models.as_model``.
     method : {'lc', 'sm', 'entropy'}, default 'entropy'
     metric : {'euclidean', 'manhattan'/'cityblock', 'cosine'}, default 'euclidean'
     beta : float, default 1.0
     random_state : None, int or RandomState
         Ties (``np.isclose`` to the maximum) are broken with ``random_state_.choice``.
+    transformer : None, object with ``transform(X)``, or 'model', keyword only
+        fastal only.  The space the density is measured in: None, the raw
+        rows (libact); an object, ``transformer.transform(rows)`` at every
+        query; ``'model'``, every step but the last of ``model``, a
+        scikit-learn ``Pipeline``, as fitted by the query (e.g. the scaled
+        rows of ``Pipeline([StandardScaler(), LogisticRegression()])``).  With
+        a transformer the similarity sums are recomputed at every query.
+    cache_features : bool, default False, keyword only
+        fastal only.  With a transformer object that never changes, True
+        transforms the whole dataset once and keeps the similarity sums up
+        to date between queries, as without a transformer (not allowed with
+        ``'model'``, which changes whenever the model is retrained).
 
     Examples
     --------
@@ -44,15 +60,41 @@ class InformationDensity(ScoredQueryStrategy):
     2
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.model, self.method = pop_model_and_method(kwargs, "entropy")
-        self.metric = kwargs.pop("metric", "euclidean")
+    def __init__(self, dataset, *, model, method="entropy", metric="euclidean", beta=1.0,
+                 random_state=None, transformer=None, cache_features=False):
+        super().__init__(dataset)
+        self.model, self.method = checked_model_and_method(model, method)
+        self.metric = metric
         check_metric(self.metric)
-        self.beta = kwargs.pop("beta", 1.0)
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+        self.beta = beta
+        self.random_state_ = seed_random_state(random_state)
+        self.transformer = check_transformer(transformer, self.model, "InformationDensity")
+        self.cache_features = bool(cache_features)
+        if self.cache_features and isinstance(self.transformer, str):   # "model"
+            raise ValueError("cache_features=True needs a transformer that never changes; "
+                             "transformer='model' changes whenever the model is retrained")
+        self._features = None        # (dataset length, transformed rows), cache_features only
         self._sums = None            # (dataset revision, pool entry ids, similarity sums)
         self.model.train(self.dataset)
+
+    @property
+    def _incremental(self):
+        """Whether the similarity sums are kept between queries."""
+        return self.transformer is None or self.cache_features
+
+    def _transform(self, X):
+        return transform_rows(self.transformer, self.model, X, "InformationDensity")
+
+    def _rows(self):
+        """Every row of the dataset in the space the density is measured in (kept
+        between queries when the sums are)."""
+        if self.transformer is None:
+            return self.dataset.get_entries()[0]
+        if self._features is None or self._features[0] != len(self.dataset):
+            X, _ = self.dataset.get_entries()
+            self._features = (len(self.dataset), self._transform(X))
+            self._sums = None
+        return self._features[1]
 
     def _density_scores(self, X_pool):
         """Mean similarity 1 / (1 + d) of every row of ``X_pool`` to the other rows
@@ -72,6 +114,11 @@ class InformationDensity(ScoredQueryStrategy):
     def _density(self, entry_ids, X_pool):
         """Mean similarity of every pool row to the other pool rows, raised to beta."""
         n = len(entry_ids)
+        if not self._incremental:
+            sums = self._similarity_sums(self._transform(X_pool)) if n else np.zeros(0)
+            return mean_of_sums(sums, n, True) ** self.beta
+        if self.transformer is not None:
+            X_pool = self._rows()[entry_ids]
         cached = self._sums
         revision = self.dataset.revision
         if cached is None or cached[0] != revision or not np.array_equal(cached[1], entry_ids):
@@ -91,6 +138,9 @@ class InformationDensity(ScoredQueryStrategy):
     def update(self, entry_id, label):
         """Retrain the model (as libact) and take the labeled row out of the density sums."""
         self.model.train(self.dataset)
+        if not self._incremental or self._sums is None:
+            return
+        rows = self._rows()          # resets the sums if rows were appended
         cached = self._sums
         if cached is None:
             return
@@ -104,9 +154,8 @@ class InformationDensity(ScoredQueryStrategy):
             self._sums = (revision, ids, sums)   # a labeled row was relabeled
             return
         keep = np.delete(ids, pos)
-        X, _ = self.dataset.get_entries()
         if len(keep):
-            similarity = self._similarity_sums(X[keep], X[entry_id:entry_id + 1])
+            similarity = self._similarity_sums(rows[keep], rows[entry_id:entry_id + 1])
             self._sums = (revision, keep, np.delete(sums, pos) - similarity)
         else:
             self._sums = (revision, keep, np.zeros(0))

@@ -5,6 +5,7 @@ import numpy as np
 
 import fastal.models
 from fastal.base.dataset import Dataset
+from fastal.models._auto import as_model
 from fastal.base.interfaces import ProbabilisticModel
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import entropy
@@ -38,10 +39,13 @@ class QueryByCommittee(ScoredQueryStrategy):
 
     Parameters
     ----------
-    models : list of fastal models or model class names (required)
+    dataset : Dataset
+    models : list of fastal models, scikit-learn classifiers or model class names (required)
         Each student is trained on a bootstrap sample of the labeled rows
         (re-drawn until it holds every label), at construction and after
-        every update.
+        every update.  A scikit-learn classifier is wrapped by
+        ``fastal.models.as_model``; a name is a ``fastal.models`` class,
+        built with its defaults.
     disagreement : {'vote', 'kl_divergence'}, default 'vote'
         Vote entropy, or the mean KL divergence to the consensus probability
         (needs ProbabilisticModel students).
@@ -66,24 +70,25 @@ class QueryByCommittee(ScoredQueryStrategy):
     2
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.disagreement = kwargs.pop("disagreement", "vote")
+    def __init__(self, dataset, *, models, disagreement="vote", random_state=None):
+        super().__init__(dataset)
+        self.disagreement = disagreement
         if self.disagreement not in DISAGREEMENTS:
             raise ValueError(f"disagreement must be one of {list(DISAGREEMENTS)}, "
                              f"got {self.disagreement!r}")
-        models = kwargs.pop("models", None)
         if models is None:
             raise TypeError("__init__() missing required keyword-only argument: 'models'")
         if not models:
             raise ValueError("models list is empty")
+        models = [getattr(fastal.models, m)() if isinstance(m, str)
+                  else as_model(m, f"models[{i}]") for i, m in enumerate(models)]
         if self.disagreement == "kl_divergence":
             for model in models:
                 if not isinstance(model, ProbabilisticModel):
                     raise TypeError("Given disagreement set as 'kl_divergence', all models "
                                     "should be ProbabilisticModel.")
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
-        self.students = [getattr(fastal.models, m)() if isinstance(m, str) else m for m in models]
+        self.random_state_ = seed_random_state(random_state)
+        self.students = models
         self.n_students = len(self.students)
         self.teach_students()
 

@@ -194,9 +194,11 @@ class QUIRE(ScoredQueryStrategy):
     ----------
     dataset : Dataset
         Labels must be numbers (they enter the score as values).
-    lambda : float, default 1.0
-        Regularisation (a keyword, as in libact: ``QUIRE(ds, **{'lambda': 0.5})``).
-        Must not be 0: libact's score divides by it.
+    lambda_ : float, default 1.0, keyword only
+        Regularisation.  libact's keyword ``lambda`` is accepted too
+        (``QUIRE(ds, **{'lambda': 0.5})``); Python reserves the word, so the
+        parameter is spelt ``lambda_``.  Must not be 0: libact's score divides
+        by it.
     kernel : {'rbf', 'poly', 'linear'} or callable, default 'rbf'
         A callable is called once as ``kernel(X=X, Y=X)`` on the whole dataset
         and must return an ndarray of shape (n, n).
@@ -206,6 +208,9 @@ class QUIRE(ScoredQueryStrategy):
         For 'poly'.
     degree : int, default 3
         For 'poly'.
+    random_state : None, int or RandomState, keyword only
+        Accepted and not used (QUIRE draws nothing; ties go to the first row),
+        so that code passing a seed to every strategy works.
 
     Attributes
     ----------
@@ -265,15 +270,18 @@ class QUIRE(ScoredQueryStrategy):
 
     _tie = "first"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lmbda = kwargs.pop("lambda", 1.)
+    _init_aliases = {"lambda": "lambda_"}   # libact's keyword, a reserved word in Python
+
+    def __init__(self, dataset, *, lambda_=1., kernel="rbf", gamma=1., coef0=1, degree=3,
+                 random_state=None):
+        super().__init__(dataset)
+        self.lmbda = lambda_
         if self.lmbda == 0:
             raise ValueError("lambda must not be 0 (QUIRE's score divides by it)")
-        self.kernel = kwargs.pop("kernel", "rbf")
-        self.gamma = kwargs.pop("gamma", 1.)
-        self.coef0 = kwargs.pop("coef0", 1)
-        self.degree = kwargs.pop("degree", 3)
+        self.kernel = kernel
+        self.gamma = gamma
+        self.coef0 = coef0
+        self.degree = degree
         if not (callable(self.kernel) or (isinstance(self.kernel, str)
                                           and self.kernel in KERNELS)):
             raise NotImplementedError(

@@ -14,6 +14,11 @@ class RandomSampling(ScoredQueryStrategy):
     same ``random_state`` gives the same ids; a batch is a draw without
     replacement.  Every row scores 1.
 
+    Parameters
+    ----------
+    dataset : Dataset
+    random_state : None, int or RandomState
+
     Examples
     --------
     >>> from fastal.base.dataset import Dataset
@@ -23,9 +28,9 @@ class RandomSampling(ScoredQueryStrategy):
     [2, 1, 0]
     """
 
-    def __init__(self, dataset, **kwargs):
-        super().__init__(dataset, **kwargs)
-        self.random_state_ = seed_random_state(kwargs.pop("random_state", None))
+    def __init__(self, dataset, *, random_state=None):
+        super().__init__(dataset)
+        self.random_state_ = seed_random_state(random_state)
 
     def _get_scores(self):
         ids = self.dataset.get_unlabeled_ids().copy()

@@ -3,7 +3,9 @@ import numpy as np
 
 from fastal.base.interfaces import ContinuousModel
 from fastal.kernels import max_min_select
+from fastal.models._auto import as_model
 from fastal.query_strategies._selection import ScoredQueryStrategy, answer, check_n_instances
+from fastal.query_strategies._transform import check_transformer, transform_rows
 from fastal.query_strategies._uncertainty import model_output, top_value
 from fastal.utils.validation import check_metric
 
@@ -25,9 +27,16 @@ class RankedBatch(ScoredQueryStrategy):
     Parameters
     ----------
     dataset : Dataset
-    model : ContinuousModel or ProbabilisticModel
+    model : ContinuousModel or ProbabilisticModel or scikit-learn classifier
+        A scikit-learn classifier (a ``Pipeline`` too) is wrapped by
+        ``fastal.models.as_model``.
     metric : {'euclidean', 'manhattan', 'cosine'}, default 'euclidean'
     n_jobs : int or None
+    transformer : None, object with ``transform(X)``, or 'model', keyword only
+        The space the distances are measured in: None, the raw rows; an
+        object, ``transformer.transform(rows)`` at every query; ``'model'``,
+        every step but the last of ``model``, a scikit-learn ``Pipeline``, as
+        fitted by the query (the query needs a labeled row to fit it).
 
     Examples
     --------
@@ -43,13 +52,15 @@ class RankedBatch(ScoredQueryStrategy):
 
     _tie = "first"
 
-    def __init__(self, dataset, model, metric="euclidean", n_jobs=None, **kwargs):
-        super().__init__(dataset, **kwargs)
+    def __init__(self, dataset, model, metric="euclidean", n_jobs=None, *, transformer=None):
+        super().__init__(dataset)
+        model = as_model(model, "model")
         if not isinstance(model, ContinuousModel):
             raise TypeError("model has to be a ContinuousModel or ProbabilisticModel")
         self.model = model
         self.metric = check_metric(metric)
         self.n_jobs = n_jobs
+        self.transformer = check_transformer(transformer, model, "RankedBatch")
 
     def _get_scores(self):
         """Uncertainty 1 - max p of the unlabeled rows (1 before any label)."""
@@ -64,7 +75,15 @@ class RankedBatch(ScoredQueryStrategy):
         entry_ids, uncertainty = self._get_scores()
         X, _ = self.dataset.get_entries()
         labeled = X[self.dataset.get_labeled_mask()]
-        picks = max_min_select(X[entry_ids], labeled, 1 if k is None else k,
+        pool = X[entry_ids]
+        if self.transformer is not None:
+            if isinstance(self.transformer, str) and self.dataset.len_labeled() == 0:
+                raise ValueError("transformer='model' needs the model fitted, and RankedBatch "
+                                 "trains it only once a row is labeled")
+            pool = transform_rows(self.transformer, self.model, pool, "RankedBatch")
+            labeled = (transform_rows(self.transformer, self.model, labeled, "RankedBatch")
+                       if labeled.shape[0] else pool[:0])
+        picks = max_min_select(pool, labeled, 1 if k is None else k,
                                scores=uncertainty, metric=self.metric, n_jobs=self.n_jobs)
         chosen = entry_ids[picks[0]] if k is None else entry_ids[picks]
         return answer(chosen, entry_ids, uncertainty, return_score)

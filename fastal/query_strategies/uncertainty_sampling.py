@@ -3,7 +3,7 @@ import numpy as np
 
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import (
-    pop_model_and_method, entropy, model_output, top_margin, top_value)
+    checked_model_and_method, entropy, model_output, top_margin, top_value)
 
 __all__ = ["UncertaintySampling"]
 
@@ -14,8 +14,10 @@ class UncertaintySampling(ScoredQueryStrategy):
     Parameters
     ----------
     dataset : Dataset
-    model : ContinuousModel or ProbabilisticModel
-        Trained on the dataset at construction and before every query.
+    model : ContinuousModel or ProbabilisticModel or scikit-learn classifier (required)
+        Trained on the dataset at construction and before every query.  A
+        scikit-learn classifier (a ``Pipeline`` too) is wrapped by
+        ``fastal.models.as_model``.
     method : {'lc', 'sm', 'entropy'}, default 'lc'
         Scores (larger = query): ``lc`` -max p, ``sm`` -(p1 - p2) of the two
         largest, ``entropy`` -sum p log p (needs a ProbabilisticModel; 0 log 0 = 0).
@@ -38,9 +40,9 @@ class UncertaintySampling(ScoredQueryStrategy):
 
     _tie = "first"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.model, self.method = pop_model_and_method(kwargs, "lc")
+    def __init__(self, dataset, *, model, method="lc"):
+        super().__init__(dataset)
+        self.model, self.method = checked_model_and_method(model, method)
         self.model.train(self.dataset)
 
     def _get_scores(self):

@@ -65,6 +65,7 @@ import scipy.sparse as sp
 import fastal.models
 from fastal.base.dataset import Dataset
 from fastal.base.interfaces import ContinuousModel, QueryStrategy
+from fastal.models._auto import as_model
 from fastal.query_strategies._selection import answer, check_n_instances, rank_with_ties
 
 __all__ = ["VarianceReduction", "expected_variance"]
@@ -200,10 +201,11 @@ class VarianceReduction(QueryStrategy):
     ----------
     dataset : Dataset
         Labels are taken to be the integers 0..k-1 (libact's assumption).
-    model : ContinuousModel or the name of a ``fastal.models`` class (required)
+    model : ContinuousModel, scikit-learn classifier or a ``fastal.models`` class name (required)
         Trained on the labeled rows at every query; copies of it are trained
         with each candidate added under each label (k fits per candidate).
-        libact supports logistic regression only.
+        libact supports logistic regression only.  A scikit-learn classifier
+        is wrapped by ``fastal.models.as_model``.
     optimality : {'trace'}, default 'trace'
         libact documents 'determinant' and 'eigenvalue' as well but computes
         the trace criterion for every value; fastal raises
@@ -245,17 +247,17 @@ class VarianceReduction(QueryStrategy):
     4
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        model = kwargs.pop("model", None)
+    def __init__(self, dataset, *, model, optimality="trace", sigma=1.0, n_jobs=1):
+        super().__init__(dataset)
         if isinstance(model, str):
             model = getattr(fastal.models, model)()
         if model is None:
             raise TypeError("__init__() missing required keyword-only argument: 'model'")
+        model = as_model(model, "model")
         if not isinstance(model, ContinuousModel):
             raise TypeError("model has to be a ContinuousModel (it needs predict_real)")
         self.model = model
-        self.optimality = kwargs.pop("optimality", "trace")
+        self.optimality = optimality
         if self.optimality not in OPTIMALITIES:
             raise ValueError(f"optimality must be one of {list(OPTIMALITIES)}, "
                              f"got {self.optimality!r}")
@@ -263,11 +265,11 @@ class VarianceReduction(QueryStrategy):
             raise NotImplementedError(
                 f"optimality={self.optimality!r} is not supported: only 'trace' is "
                 "(libact computes the trace criterion whatever this argument says)")
-        self.sigma = kwargs.pop("sigma", 1.0)
+        self.sigma = sigma
         if (isinstance(self.sigma, bool) or not isinstance(self.sigma, numbers.Real)
                 or not np.isfinite(self.sigma) or self.sigma <= 0):
             raise ValueError(f"sigma must be a positive finite number, got {self.sigma!r}")
-        self.n_jobs = kwargs.pop("n_jobs", 1)
+        self.n_jobs = n_jobs
         if self.n_jobs is not None and (isinstance(self.n_jobs, bool)
                                         or not isinstance(self.n_jobs, numbers.Integral)
                                         or self.n_jobs == 0):

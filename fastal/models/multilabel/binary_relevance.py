@@ -6,6 +6,7 @@ from joblib import Parallel, delayed
 
 from fastal.base.dataset import Dataset
 from fastal.base.interfaces import MultilabelModel
+from fastal.models._auto import as_model
 from fastal.models._fit import labeled_xy
 from fastal.models.multilabel.dummy_clf import DummyClf
 from fastal.utils.multilabel import pairwise_f1_score
@@ -28,7 +29,8 @@ class BinaryRelevance(MultilabelModel):
 
     Parameters
     ----------
-    base_clf : fastal model (e.g. ``LogisticRegression()``)
+    base_clf : fastal model (e.g. ``LogisticRegression()``) or scikit-learn classifier
+        A scikit-learn classifier is wrapped by ``fastal.models.as_model``.
     n_jobs : int
         Labels trained in parallel (joblib).
 
@@ -46,7 +48,7 @@ class BinaryRelevance(MultilabelModel):
     """
 
     def __init__(self, base_clf, n_jobs=1):
-        self.base_clf = copy.deepcopy(base_clf)
+        self.base_clf = copy.deepcopy(as_model(base_clf, "base_clf"))
         self.clfs_ = None
         self.n_jobs = n_jobs
 

@@ -1,10 +1,12 @@
 """A classifier for a label column that holds a single class."""
 import numpy as np
 
+from fastal.utils.signatures import KeywordChecked
+
 __all__ = ["DummyClf"]
 
 
-class DummyClf:
+class DummyClf(KeywordChecked):
     """Predicts the one class it saw in training (0 or 1), with certainty.
 
     Used by ``BinaryRelevance`` for label columns where every training row has

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from fastal.base.dataset import Dataset
 from fastal.base.interfaces import ProbabilisticModel, QueryStrategy
+from fastal.models._auto import as_model
 from fastal.query_strategies._selection import answer, check_n_instances, rank_with_ties
 from fastal.utils import seed_random_state
 
@@ -106,9 +107,10 @@ class EER(QueryStrategy):
     ----------
     dataset : Dataset
         Labels are taken to be the integers 0..k-1 (libact's assumption).
-    model : ProbabilisticModel (required)
+    model : ProbabilisticModel or scikit-learn classifier (required)
         Trained on the labeled rows at every query; ``copy.deepcopy`` of the
-        trained model is retrained k times per unlabeled row.
+        trained model is retrained k times per unlabeled row.  A scikit-learn
+        classifier with ``predict_proba`` is wrapped by ``fastal.models.as_model``.
     loss : {'log', '01'}, default 'log'
     random_state : None, int or RandomState
         Breaks ties.
@@ -149,7 +151,7 @@ class EER(QueryStrategy):
 
     def __init__(self, dataset, model=None, loss="log", random_state=None, *, n_jobs=1):
         super().__init__(dataset)
-        self.model = model
+        self.model = None if model is None else as_model(model, "model")
         if self.model is None:
             raise TypeError("__init__() missing required keyword-only argument: 'model'")
         if not isinstance(self.model, ProbabilisticModel):

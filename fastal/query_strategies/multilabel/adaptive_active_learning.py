@@ -7,6 +7,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from fastal.base.interfaces import QueryStrategy
 from fastal.models.multilabel import BinaryRelevance
+from fastal.models._auto import as_model
 from fastal.query_strategies.multilabel._common import (
     CustomSelection, fit_label_column, label_vector_length, labeled_label_matrix, with_row)
 from fastal.utils import seed_random_state
@@ -85,8 +86,9 @@ class AdaptiveActiveLearning(CustomSelection, QueryStrategy):
     ----------
     dataset : Dataset
         Labels are 0/1 vectors, one entry per label.
-    base_clf : ContinuousModel
+    base_clf : ContinuousModel or scikit-learn classifier
         Binary model of each label (``predict_real(X)[:, 1]`` is its output).
+        A scikit-learn classifier is wrapped by ``fastal.models.as_model``.
     betas : list of float, default ``[0.0, 0.1, ..., 1.0]``
         Trade-offs, in [0, 1] (not checked, as in libact).
     n_jobs : int, default 1
@@ -129,7 +131,7 @@ class AdaptiveActiveLearning(CustomSelection, QueryStrategy):
     def __init__(self, dataset, base_clf, betas=None, n_jobs=1, random_state=None):
         super().__init__(dataset)
         self.n_labels = label_vector_length(self.dataset, "AdaptiveActiveLearning")
-        self.base_clf = copy.deepcopy(base_clf)
+        self.base_clf = copy.deepcopy(as_model(base_clf, "base_clf"))
         self.betas = betas
         if self.betas is None:
             self.betas = [i / 10. for i in range(0, 11)]

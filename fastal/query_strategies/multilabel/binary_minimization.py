@@ -2,6 +2,7 @@
 import numpy as np
 
 from fastal.base.interfaces import QueryStrategy
+from fastal.models._auto import as_model
 from fastal.query_strategies.multilabel._common import (
     CustomSelection, fit_label_column, label_vector_length, labeled_label_matrix)
 from fastal.utils import seed_random_state
@@ -41,9 +42,9 @@ class BinaryMinimization(CustomSelection, QueryStrategy):
     ----------
     dataset : Dataset
         Labels are 0/1 vectors, one entry per label.
-    base_clf : ContinuousModel
+    base_clf : ContinuousModel or scikit-learn classifier
         Binary model of each label; ``predict_real(X)[:, 1]`` is the signed
-        distance to its boundary.
+        distance to its boundary.  A scikit-learn classifier is wrapped by ``fastal.models.as_model``.
     random_state : None, int or RandomState
         Breaks ties.
 
@@ -74,7 +75,7 @@ class BinaryMinimization(CustomSelection, QueryStrategy):
     def __init__(self, dataset, base_clf, random_state=None):
         super().__init__(dataset)
         self.n_labels = label_vector_length(self.dataset, "BinaryMinimization")
-        self.base_clf = base_clf
+        self.base_clf = as_model(base_clf, "base_clf")
         self.random_state_ = seed_random_state(random_state)
 
     def _evaluate(self):

@@ -6,6 +6,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.parallel import Parallel, delayed
 
 from fastal.base.dataset import Dataset
+from fastal.models._auto import as_model
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies.multilabel._common import labeled_label_matrix
 from fastal.utils import seed_random_state
@@ -237,7 +238,8 @@ class CostSensitiveReferencePairEncoding(ScoredQueryStrategy):
     model : multi-label model
         Predicts the label vectors of the unlabeled rows.
     base_model : model with ``train(dataset, sample_weight=...)`` and ``predict``
-        Copied for every bit of the code.
+        Copied for every bit of the code.  scikit-learn classifiers (in
+        either) are wrapped by ``fastal.models.as_model``.
     n_models : int, default 100
         Length of the code.
     n_jobs : int, default 1
@@ -286,8 +288,9 @@ class CostSensitiveReferencePairEncoding(ScoredQueryStrategy):
     def __init__(self, dataset, scoring_fn, model, base_model, n_models=100, n_jobs=1,
                  random_state=None):
         super().__init__(dataset=dataset)
-        self.model_ = model
-        self.csrpe_ = CSRPE(scoring_fn=scoring_fn, base_clf=base_model, n_clfs=n_models,
+        self.model_ = as_model(model, "model")
+        self.csrpe_ = CSRPE(scoring_fn=scoring_fn, base_clf=as_model(base_model, "base_model"),
+                            n_clfs=n_models,
                             n_jobs=n_jobs, random_state=random_state)
         self.random_state_ = seed_random_state(random_state)
 

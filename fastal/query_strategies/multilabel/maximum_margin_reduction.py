@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.svm import SVC
 
 from fastal.base.dataset import Dataset
-from fastal.models import LogisticRegression, SklearnProbaAdapter
+from fastal.models import LogisticRegression, SklearnProbaAdapter, as_model
 from fastal.models.multilabel import BinaryRelevance, DummyClf
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies.multilabel._common import label_vector_length, labeled_label_matrix
@@ -59,13 +59,14 @@ class MaximumLossReductionMaximalConfidence(ScoredQueryStrategy):
         Labels are 0/1 vectors, one entry per label.
     base_learner : object, optional
         Accepted and not used (libact's ``MMC`` reads only ``br_base``).
-    br_base : ProbabilisticModel, optional
-        Model of each label in the binary relevance.  Default:
-        ``SklearnProbaAdapter(SVC(kernel='linear', probability=True,
+    br_base : ProbabilisticModel or scikit-learn classifier, optional
+        Model of each label in the binary relevance (a scikit-learn classifier
+        with ``predict_proba`` is wrapped by ``fastal.models.as_model``).
+        Default: ``SklearnProbaAdapter(SVC(kernel='linear', probability=True,
         gamma='auto', random_state=random_state))``.
     logreg_param : dict, optional
         Keyword arguments of the ``LogisticRegression`` predicting the number
-        of labels.  Default ``{'multi_class': 'multinomial', 'solver':
+        of labels.  Default (None) ``{'multi_class': 'multinomial', 'solver':
         'newton-cg', 'random_state': random_state}``.
     random_state : None, int or RandomState
         Breaks ties; also handed, as given, to the default models.
@@ -104,20 +105,26 @@ class MaximumLossReductionMaximalConfidence(ScoredQueryStrategy):
 
     _tie = "exact"
 
-    def __init__(self, dataset, **kwargs):
-        super().__init__(dataset, **kwargs)
+    def __init__(self, dataset, *, base_learner=None, br_base=None, logreg_param=None,
+                 random_state=None):
+        super().__init__(dataset)
         self.n_labels = label_vector_length(self.dataset, "MMC")
-        random_state = kwargs.pop("random_state", None)
         self.random_state_ = seed_random_state(random_state)
-        self.base_learner = kwargs.pop("base_learner", None)
-        self.logreg_param = kwargs.pop("logreg_param", {"multi_class": "multinomial",
-                                                        "solver": "newton-cg",
-                                                        "random_state": random_state})
+        self.base_learner = base_learner
+        if logreg_param is None:
+            logreg_param = {"multi_class": "multinomial", "solver": "newton-cg",
+                            "random_state": random_state}
+        self.logreg_param = logreg_param
         self.logistic_regression_ = LogisticRegression(**self.logreg_param)
-        self.br_base = kwargs.pop("br_base", None)
-        if self.br_base is None:
-            self.br_base = _LinearSVCProba(SVC(kernel="linear", probability=True, gamma="auto",
-                                               random_state=random_state))
+        if br_base is None:
+            br_base = _LinearSVCProba(SVC(kernel="linear", probability=True, gamma="auto",
+                                          random_state=random_state))
+        else:
+            br_base = as_model(br_base, "br_base")
+            if not hasattr(br_base, "predict_proba"):
+                raise TypeError("br_base has to be a ProbabilisticModel (MMC reads "
+                                "predict_proba)")
+        self.br_base = br_base
 
     def _get_scores(self):
         dataset = self.dataset

@@ -3,6 +3,7 @@ import copy
 
 import numpy as np
 
+from fastal.models._auto import as_model
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies.multilabel._common import label_vector_length
 from fastal.utils import seed_random_state
@@ -51,6 +52,7 @@ class MultilabelWithAuxiliaryLearner(ScoredQueryStrategy):
         The model that solves the problem (e.g. ``BinaryRelevance(LogisticRegression())``).
     auxiliary_learner : multi-label model
         For ``'shlr'`` and ``'mmr'`` it needs ``predict_real`` or ``predict_proba``.
+        scikit-learn classifiers (in either) are wrapped by ``fastal.models.as_model``.
     criterion : {'hlr', 'shlr', 'mmr'}, default 'hlr'
         ``hlr`` Hamming loss reduction: fraction of labels the two predict
         differently.  ``mmr`` maximum margin reduction:
@@ -93,8 +95,8 @@ class MultilabelWithAuxiliaryLearner(ScoredQueryStrategy):
                  random_state=None):
         super().__init__(dataset)
         self.n_labels = label_vector_length(self.dataset, "MultilabelWithAuxiliaryLearner")
-        self.major_learner = major_learner
-        self.auxiliary_learner = auxiliary_learner
+        self.major_learner = as_model(major_learner, "major_learner")
+        self.auxiliary_learner = as_model(auxiliary_learner, "auxiliary_learner")
         self.b = b
         self.random_state_ = seed_random_state(random_state)
         self.criterion = criterion
