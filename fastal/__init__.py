@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 from fastal._config import (get_backend, resolve_n_threads, set_num_threads,  # noqa: E402
                             use_backend)
 from fastal import _core  # noqa: E402
+from fastal.api import query  # noqa: E402
 
 
 def show_config(file=None):
@@ -45,5 +46,5 @@ def show_config(file=None):
     print("\n".join(lines), file=file or sys.stdout)
 
 
-__all__ = ["__version__", "show_config", "get_backend", "use_backend", "set_num_threads",
+__all__ = ["__version__", "query", "show_config", "get_backend", "use_backend", "set_num_threads",
            "resolve_n_threads"]
