@@ -23,15 +23,15 @@ def _faiss():
 
 
 def check_ann_params(params, n):
-    """(nlist, nprobe) from ``ann_params``: defaults 4 sqrt(n) cells and 1/64 of them probed."""
+    """(nlist, nprobe) from ``ann_params``: defaults sqrt(n) cells, 6 of them probed."""
     params = dict(params or {})
     unknown = set(params) - {"nlist", "nprobe"}
     if unknown:
         raise TypeError(f"unknown ann_params {sorted(unknown)}; valid: ['nlist', 'nprobe']")
     nlist = params.get("nlist")
-    nlist = max(1, min(int(4 * np.sqrt(n)), n // 40)) if nlist is None else nlist
+    nlist = max(1, int(round(np.sqrt(n)))) if nlist is None else nlist
     nprobe = params.get("nprobe")
-    nprobe = max(8, nlist // 64) if nprobe is None else nprobe
+    nprobe = 6 if nprobe is None else nprobe
     for name, value in (("nlist", nlist), ("nprobe", nprobe)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"ann_params[{name!r}] must be a positive integer, got {value!r}")

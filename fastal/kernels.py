@@ -362,7 +362,7 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
         return the same neighbours on every run.
     ann_params : dict, optional
         ``{"nlist": cells, "nprobe": cells searched per row}`` for ``approximate``;
-        default 4 sqrt(n) cells (at most n / 40), max(8, nlist / 64) probed.
+        default sqrt(n) cells, 6 of them searched (about 6 sqrt(n) candidates a row).
 
     Returns
     -------
