@@ -13,8 +13,8 @@ from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
     assert_all_finite, check_count, check_indices, check_matrix, check_metric, check_vector)
 
-__all__ = ["pairwise_density", "similarity_sums", "mean_of_sums", "unit_rows", "knn_density",
-           "graph_density_select", "min_distance", "max_min_select"]
+__all__ = ["pairwise_density", "similarity_sums", "drawn_similarity_sums", "mean_of_sums",
+           "unit_rows", "knn_density", "graph_density_select", "min_distance", "max_min_select"]
 
 # Mean distances within this relative gap of the smallest count as tied when
 # choosing the cold-start row (the first such row wins on both backends).
@@ -258,6 +258,41 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
 _STD_GROUPS = 16
 
 
+def drawn_similarity_sums(X, rows, reference=None, *, metric="euclidean", similarity="inverse",
+                          include_self=True, n_jobs=None):
+    """Sums of similarities to the reference rows ``rows`` only, and how many terms each has.
+
+    The building block of the sampled density: with ``reference=None`` the
+    reference rows are ``X[rows]`` and a row of X drawn among them follows
+    ``include_self`` exactly as ``similarity_sums(X, include_self=...)`` does
+    (its own term counted as there, or left out with one term fewer).
+
+    Returns
+    -------
+    sums : ndarray (n,) float64
+    counts : ndarray (n,) float64, the number of terms in each sum
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastal.kernels import drawn_similarity_sums
+    >>> X = np.array([[0.0], [1.0], [3.0]])
+    >>> sums, counts = drawn_similarity_sums(X, np.array([0, 2]), include_self=False)
+    >>> sums.round(4).tolist(), counts.tolist()
+    ([0.25, 0.8333, 0.25], [1.0, 2.0, 1.0])
+    """
+    X = check_rows(X, "X")
+    options = dict(metric=metric, similarity=similarity, n_jobs=n_jobs)
+    population = X if reference is None else check_rows(reference, "reference")
+    rows = check_indices(rows, population.shape[0], "rows", allow_mask=False)
+    sums = similarity_sums(X, population[rows], include_self=True, **options)
+    counts = np.full(X.shape[0], float(len(rows)))
+    if reference is None:      # rows drawn as their own reference: the exact rule for self
+        sums[rows] = similarity_sums(X[rows], include_self=include_self, **options)
+        counts[rows] -= not include_self
+    return sums, counts
+
+
 def _sampled_density(X, reference, n_samples, random_state, return_std, **options):
     """Mean similarity over a random sample of the reference rows, and its standard error."""
     from fastal.utils import seed_random_state
@@ -276,15 +311,11 @@ def _sampled_density(X, reference, n_samples, random_state, return_std, **option
     drawn = rs.permutation(N)[:m]
     n_groups = min(_STD_GROUPS, m // 2) if return_std else 1
     groups = [np.sort(part) for part in np.array_split(drawn, n_groups)]
-    group_options = dict(options, include_self=True)
     group_sums = np.empty((n_groups, X.shape[0]))
     group_counts = np.empty((n_groups, X.shape[0]))
     for g, rows in enumerate(groups):
-        group_sums[g] = similarity_sums(X, population[rows], **group_options)
-        group_counts[g] = len(rows)
-        if reference is None:  # rows drawn as their own reference: the exact rule for self
-            group_sums[g, rows] = similarity_sums(X[rows], **options)
-            group_counts[g, rows] -= leave_self_out
+        group_sums[g], group_counts[g] = drawn_similarity_sums(
+            X, rows, None if reference is None else population, **options)
     counts = group_counts.sum(axis=0)
     mean = group_sums.sum(axis=0) / counts
     if not return_std:

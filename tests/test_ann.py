@@ -74,3 +74,16 @@ def test_errors():
         K.knn_density(X, 3, ann_params={"nlist": 4})
     with pytest.raises(ValueError, match="unknown algorithm"):
         K.knn_density(X, 3, algorithm="hnsw")
+
+
+def test_graph_density_strategy_approximate():
+    from fastal.base.dataset import Dataset
+    from fastal.query_strategies import GraphDensity
+    X = np.random.default_rng(3).normal(size=(300, 6))
+    ds = Dataset(X, [0, 1] + [None] * 298)
+    exact = GraphDensity(ds, n_neighbors=5, metric="euclidean").make_query(n_instances=10)
+    probed_all = GraphDensity(ds, n_neighbors=5, metric="euclidean", algorithm="approximate",
+                              ann_params={"nlist": 8, "nprobe": 8}).make_query(n_instances=10)
+    assert probed_all.tolist() == exact.tolist()
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        GraphDensity(ds, algorithm="fast")

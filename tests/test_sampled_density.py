@@ -79,3 +79,65 @@ def test_errors():
         K.pairwise_density(X, return_std=True)
     with pytest.raises(TypeError, match="return_std must be True or False"):
         K.pairwise_density(X, n_samples=5, return_std="yes")
+
+
+# --- InformationDensity(density_samples=m) -------------------------------------------------
+
+def _pool(n=200, seed=4):
+    from fastal.base.dataset import Dataset
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    return Dataset(X, [0, 1] * 5 + [None] * (n - 10)), X
+
+
+def _strategy(ds, **kwargs):
+    from fastal.models import LogisticRegression
+    from fastal.query_strategies import InformationDensity
+    return InformationDensity(ds, model=LogisticRegression(), random_state=7, **kwargs)
+
+
+def test_information_density_with_every_row_drawn_is_exact(backend):
+    ds, _ = _pool()
+    exact = _strategy(ds)
+    sampled = _strategy(ds, density_samples=10_000)
+    np.testing.assert_array_equal(sampled._get_scores()[1], exact._get_scores()[1])
+    assert sampled.make_query(n_instances=5).tolist() == exact.make_query(n_instances=5).tolist()
+
+
+def test_information_density_keeps_its_drawn_rows_up_to_date(backend):
+    ds, X = _pool()
+    qs = _strategy(ds, density_samples=40)
+    qs._get_scores()
+    _, _, _, _, drawn = qs._sums
+    for entry_id in (int(drawn[3]), int(np.setdiff1d(ds.get_unlabeled_ids(), drawn)[0]),
+                     int(drawn[0])):
+        ds.update(entry_id, 1)                     # a drawn row, then an undrawn one
+        _, ids, sums, counts, drawn = qs._sums
+        assert entry_id not in drawn and entry_id not in ids
+        positions = np.searchsorted(ids, drawn)
+        expected_sums, expected_counts = K.drawn_similarity_sums(X[ids], positions,
+                                                                 include_self=False)
+        np.testing.assert_allclose(sums, expected_sums, rtol=1e-9)
+        np.testing.assert_array_equal(counts, expected_counts)
+    assert len(drawn) == 38
+
+
+def test_information_density_sampled_is_unbiased():
+    ds, X = _pool(120)
+    ids = ds.get_unlabeled_ids()
+    exact = K.pairwise_density(X[ids], include_self=False)
+    from fastal.models import LogisticRegression
+    from fastal.query_strategies import InformationDensity
+    runs = np.array([InformationDensity(ds, model=LogisticRegression(), random_state=seed,
+                                        density_samples=20)._density(ids, X[ids])
+                     for seed in range(200)])
+    spread = runs.std(axis=0)
+    assert np.all(np.abs(runs.mean(axis=0) - exact) <= 5 * spread / np.sqrt(200))
+
+
+def test_density_samples_errors():
+    ds, _ = _pool(30)
+    with pytest.raises(ValueError, match="density_samples must be between 2"):
+        _strategy(ds, density_samples=1)
+    with pytest.raises(TypeError, match="density_samples must be an integer"):
+        _strategy(ds, density_samples=0.5)

@@ -31,6 +31,13 @@ class GraphDensity(ScoredQueryStrategy):
         Of the space the distances are measured in (the transformed one with
         a transformer).
     n_jobs : int or None
+    algorithm : {'exact', 'approximate'}, default 'exact', keyword only
+        fastal only.  ``approximate`` builds the k-NN graph with faiss
+        (``fastal.kernels.knn_density(algorithm="approximate")``, the optional
+        extra ``fastal[ann]``; euclidean or cosine, dense rows), for pools
+        too large for the exact O(n^2 d) graph.
+    ann_params : dict, optional, keyword only
+        ``{"nlist": ..., "nprobe": ...}`` for ``approximate``.
     transformer : None or object with ``transform(X)``, keyword only
         The space the distances are measured in: None, the raw rows; an
         object, ``transformer.transform(X)`` of every row, at every query.
@@ -51,7 +58,7 @@ class GraphDensity(ScoredQueryStrategy):
     _tie = "first"
 
     def __init__(self, dataset, n_neighbors=10, metric="manhattan", gamma=None, n_jobs=None,
-                 *, transformer=None, cache_features=False):
+                 *, transformer=None, cache_features=False, algorithm="exact", ann_params=None):
         super().__init__(dataset)
         self.n_neighbors = n_neighbors
         self.metric = check_metric(metric)
@@ -59,6 +66,10 @@ class GraphDensity(ScoredQueryStrategy):
         self.n_jobs = n_jobs
         self.transformer = check_transformer(transformer, None, "GraphDensity")
         self.cache_features = bool(cache_features)
+        if algorithm not in ("exact", "approximate"):
+            raise ValueError(f"unknown algorithm {algorithm!r}; valid: ['approximate', 'exact']")
+        self.algorithm = algorithm
+        self.ann_params = ann_params
         self._graph = None
 
     def _density_graph(self):
@@ -67,7 +78,8 @@ class GraphDensity(ScoredQueryStrategy):
             X, _ = self.dataset.get_entries()
             X = transform_rows(self.transformer, None, X, "GraphDensity")
             self._graph = knn_density(check_rows(X, "X"), self.n_neighbors,
-                                      metric=self.metric, gamma=self.gamma, n_jobs=self.n_jobs)
+                                      metric=self.metric, gamma=self.gamma, n_jobs=self.n_jobs,
+                                      algorithm=self.algorithm, ann_params=self.ann_params)
         return self._graph
 
     def _pool_density(self, density):

@@ -1,13 +1,13 @@
 """Information density: uncertainty weighted by similarity to the rest of the pool."""
 import numpy as np
 
-from fastal.kernels import check_rows, mean_of_sums, similarity_sums
+from fastal.kernels import check_rows, drawn_similarity_sums, mean_of_sums, similarity_sums
 from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._transform import check_transformer, transform_rows
 from fastal.query_strategies._uncertainty import (
     checked_model_and_method, model_output, positive_uncertainty)
 from fastal.utils import seed_random_state
-from fastal.utils.validation import check_metric
+from fastal.utils.validation import check_count, check_metric
 
 __all__ = ["InformationDensity"]
 
@@ -47,6 +47,15 @@ class InformationDensity(ScoredQueryStrategy):
         transforms the whole dataset once and keeps the similarity sums up
         to date between queries, as without a transformer (not allowed with
         ``'model'``, which changes whenever the model is retrained).
+    density_samples : int or None, default None, keyword only
+        fastal only.  None: the exact density (libact).  m: each row's mean
+        similarity to m pool rows drawn at random without replacement
+        (``fastal.kernels.pairwise_density(n_samples=m)``: an unbiased
+        estimate in O(n m d) instead of O(n^2 d), for pools too large for the
+        exact density; float32 rows are used as they are).  The drawn rows are
+        kept between queries: a labeled row leaves them and its similarities
+        leave the sums.  The draw uses a generator seeded once from
+        ``random_state``.
 
     Examples
     --------
@@ -61,7 +70,8 @@ class InformationDensity(ScoredQueryStrategy):
     """
 
     def __init__(self, dataset, *, model, method="entropy", metric="euclidean", beta=1.0,
-                 random_state=None, transformer=None, cache_features=False):
+                 random_state=None, transformer=None, cache_features=False,
+                 density_samples=None):
         super().__init__(dataset)
         self.model, self.method = checked_model_and_method(model, method)
         self.metric = metric
@@ -73,8 +83,15 @@ class InformationDensity(ScoredQueryStrategy):
         if self.cache_features and isinstance(self.transformer, str):   # "model"
             raise ValueError("cache_features=True needs a transformer that never changes; "
                              "transformer='model' changes whenever the model is retrained")
+        self.density_samples = None if density_samples is None else check_count(
+            density_samples, "density_samples", 2, np.iinfo(np.int64).max)
+        # the draw of reference rows has its own generator (ties keep libact's stream)
+        self._draw_rs = None if density_samples is None else np.random.RandomState(
+            self.random_state_.randint(np.iinfo(np.int32).max))
         self._features = None        # (dataset length, transformed rows), cache_features only
-        self._sums = None            # (dataset revision, pool entry ids, similarity sums)
+        # (dataset revision, pool entry ids, similarity sums, term counts or None when
+        # exact, entry ids of the drawn reference rows or None when exact)
+        self._sums = None
         self.model.train(self.dataset)
 
     @property
@@ -111,20 +128,37 @@ class InformationDensity(ScoredQueryStrategy):
                                None if reference is None else float64_rows(reference),
                                metric=self.metric, include_self=reference is not None)
 
+    def _pool_sums(self, entry_ids, X_pool):
+        """(sums, counts, drawn ids) of the pool rows: exact (counts and drawn None), or
+        over ``density_samples`` drawn pool rows."""
+        n = len(entry_ids)
+        m = self.density_samples
+        if m is None or m >= n - 1:
+            return (self._similarity_sums(X_pool) if n else np.zeros(0)), None, None
+        drawn = np.sort(self._draw_rs.permutation(n)[:m])
+        sums, counts = drawn_similarity_sums(check_rows(X_pool, "X_pool"), drawn,
+                                             metric=self.metric, include_self=False)
+        return sums, counts, entry_ids[drawn]
+
+    @staticmethod
+    def _means(n, sums, counts):
+        if counts is None:
+            return mean_of_sums(sums, n, True)
+        return np.where(counts > 0, sums / np.maximum(counts, 1.0), 1.0)
+
     def _density(self, entry_ids, X_pool):
         """Mean similarity of every pool row to the other pool rows, raised to beta."""
         n = len(entry_ids)
         if not self._incremental:
-            sums = self._similarity_sums(self._transform(X_pool)) if n else np.zeros(0)
-            return mean_of_sums(sums, n, True) ** self.beta
+            sums, counts, _ = self._pool_sums(entry_ids, self._transform(X_pool))
+            return self._means(n, sums, counts) ** self.beta
         if self.transformer is not None:
             X_pool = self._rows()[entry_ids]
         cached = self._sums
         revision = self.dataset.revision
         if cached is None or cached[0] != revision or not np.array_equal(cached[1], entry_ids):
-            sums = self._similarity_sums(X_pool) if n else np.zeros(0)
-            self._sums = cached = (revision, entry_ids.copy(), sums)
-        return mean_of_sums(cached[2], n, True) ** self.beta
+            self._sums = cached = (revision, entry_ids.copy(), *self._pool_sums(entry_ids, X_pool))
+        return self._means(n, cached[2], cached[3]) ** self.beta
 
     def _get_scores(self):
         self.model.train(self.dataset)
@@ -145,17 +179,27 @@ class InformationDensity(ScoredQueryStrategy):
         if cached is None:
             return
         revision = self.dataset.revision
-        _, ids, sums = cached
+        _, ids, sums, counts, drawn = cached
         if label is None or cached[0] != revision - 1:
             self._sums = None        # a row came back into the pool, or an update was missed
             return
         pos = int(np.searchsorted(ids, entry_id))
         if not (pos < len(ids) and ids[pos] == entry_id):
-            self._sums = (revision, ids, sums)   # a labeled row was relabeled
+            self._sums = (revision, ids, sums, counts, drawn)   # a labeled row was relabeled
             return
         keep = np.delete(ids, pos)
+        sums = np.delete(sums, pos)
+        counts = None if counts is None else np.delete(counts, pos)
+        if drawn is not None and not np.isin(entry_id, drawn):
+            self._sums = (revision, keep, sums, counts, drawn)   # not a reference row
+            return
         if len(keep):
-            similarity = self._similarity_sums(rows[keep], rows[entry_id:entry_id + 1])
-            self._sums = (revision, keep, np.delete(sums, pos) - similarity)
-        else:
-            self._sums = (revision, keep, np.zeros(0))
+            reference = rows[entry_id:entry_id + 1]
+            if drawn is None:
+                sums = sums - self._similarity_sums(rows[keep], reference)
+            else:
+                sums = sums - similarity_sums(check_rows(rows[keep]), check_rows(reference),
+                                              metric=self.metric)
+                counts = counts - 1.0
+                drawn = drawn[drawn != entry_id]
+        self._sums = (revision, keep, sums, counts, drawn)
