@@ -440,19 +440,20 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
 
 
 def _symmetric_graph(ind, dist, gamma, n):
-    """CSR graph with an edge i-j of weight exp(-gamma d) if j is a neighbour of i or i of j."""
+    """CSR graph with an edge i-j of weight exp(-gamma d) if j is a neighbour of i or i of j.
+
+    d(i, j) and d(j, i) are the same number (both backends compute a pair's
+    distance symmetrically), so the union takes either; weights that
+    underflow to 0 are no edges.
+    """
     k = ind.shape[1]
-    rows = np.repeat(np.arange(n, dtype=np.int64), k)
-    cols = ind.ravel()
     with np.errstate(over="ignore"):
         weights = np.exp(-(gamma * dist.ravel()))
-    both_rows = np.concatenate([rows, cols])
-    both_cols = np.concatenate([cols, rows])
-    both_w = np.concatenate([weights, weights])
-    keys, first = np.unique(both_rows * n + both_cols, return_index=True)
-    keep = both_w[first] > 0
-    keys, w = keys[keep], both_w[first][keep]
-    return sp.csr_matrix((w, (keys // n, keys % n)), shape=(n, n))
+    one_way = sp.csr_matrix((weights, ind.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    one_way.sort_indices()
+    graph = one_way.maximum(one_way.T.tocsr())
+    graph.eliminate_zeros()
+    return graph
 
 
 def graph_density_select(density, graph, batch_size, exclude=None):
