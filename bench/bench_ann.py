@@ -1,6 +1,6 @@
 """Approximate 10-NN graph density on a million rows: time, and recall against exact neighbours.
 
-    python bench/bench_ann.py [--n 1000000] [--d 64] [--data embedding|mixture] [--nprobe 6]
+    python bench/bench_ann.py [--n 1000000] [--d 64] [--data embedding|mixture] [--nprobe 6] [--storage sq8|flat]
 
 ``embedding``: float32 rows near an 8-dimensional subspace in 20 clusters
 (bench_million's pool); ``mixture``: full-rank Gaussian clusters
@@ -29,11 +29,13 @@ def main(argv=None):
     parser.add_argument("--data", choices=["embedding", "mixture"], default="embedding")
     parser.add_argument("--nlist", type=int, default=None)
     parser.add_argument("--nprobe", type=int, default=None)
+    parser.add_argument("--storage", choices=["sq8", "flat"], default=None)
     parser.add_argument("--k", type=int, default=10)
     args = parser.parse_args(argv)
 
     X = embedding_like(args.n, args.d)[0] if args.data == "embedding" else mixture(args.n, args.d)
-    params = {key: getattr(args, key) for key in ("nlist", "nprobe") if getattr(args, key)}
+    params = {key: getattr(args, key) for key in ("nlist", "nprobe", "storage")
+              if getattr(args, key)}
     start = time.perf_counter()
     density, graph = knn_density(X, args.k, metric="euclidean", algorithm="approximate",
                                  ann_params=params or None)

@@ -9,8 +9,10 @@ LogisticRegression as the model.  Each line is one ``make_query`` of a batch
 memory it needed above what the process held before it.
 """
 import argparse
+import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from fastal.base.dataset import Dataset
@@ -43,6 +45,7 @@ def main(argv=None):
     parser.add_argument("--density-samples", type=int, default=20_000)
     args = parser.parse_args(argv)
 
+    warnings.simplefilter("ignore", ConvergenceWarning)   # lbfgs at max_iter on some rounds
     X, y = embedding_like(args.n, args.d)
     labels = np.full(args.n, None, dtype=object)
     known = np.random.default_rng(1).choice(args.n, args.labeled, replace=False)

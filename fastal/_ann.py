@@ -1,9 +1,10 @@
 """Approximate nearest neighbours through faiss (the optional extra ``fastal[ann]``).
 
-faiss finds candidate neighbours with an inverted-file index (k-means cells,
-float32); fastal then computes the distances of the chosen pairs exactly, in
-float64, in the same frame as the exact kernels, and orders each row's
-neighbours by (distance, index).
+faiss finds candidate neighbours with an inverted-file index (k-means cells;
+rows stored as 8-bit scalar codes by default, or as float32); fastal then
+computes the distances of the chosen pairs exactly, in float64, in the same
+frame as the exact kernels, and orders each row's neighbours by
+(distance, index).
 """
 import numpy as np
 import scipy.sparse as sp
@@ -22,12 +23,21 @@ def _faiss():
     return faiss
 
 
+STORAGE = {"sq8": "SQ8", "flat": "Flat"}
+
+
 def check_ann_params(params, n):
-    """(nlist, nprobe) from ``ann_params``: defaults sqrt(n) cells, 6 of them probed."""
+    """(nlist, nprobe, storage) from ``ann_params``: defaults sqrt(n) cells, 6 of them
+    probed, rows stored as 8-bit codes."""
     params = dict(params or {})
-    unknown = set(params) - {"nlist", "nprobe"}
+    unknown = set(params) - {"nlist", "nprobe", "storage"}
     if unknown:
-        raise TypeError(f"unknown ann_params {sorted(unknown)}; valid: ['nlist', 'nprobe']")
+        raise TypeError(f"unknown ann_params {sorted(unknown)}; valid: "
+                        "['nlist', 'nprobe', 'storage']")
+    storage = params.get("storage", "sq8")
+    if storage not in STORAGE:
+        raise ValueError(f"ann_params['storage'] must be one of {sorted(STORAGE)}, "
+                         f"got {storage!r}")
     nlist = params.get("nlist")
     nlist = max(1, int(round(np.sqrt(n)))) if nlist is None else nlist
     nprobe = params.get("nprobe")
@@ -35,7 +45,7 @@ def check_ann_params(params, n):
     for name, value in (("nlist", nlist), ("nprobe", nprobe)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"ann_params[{name!r}] must be a positive integer, got {value!r}")
-    return int(min(nlist, n)), int(min(nprobe, nlist))
+    return int(min(nlist, n)), int(min(nprobe, nlist)), storage
 
 
 def approximate_neighbors(X, n_neighbors, metric, n_threads, ann_params=None, seed=0):
@@ -53,18 +63,17 @@ def approximate_neighbors(X, n_neighbors, metric, n_threads, ann_params=None, se
                          f"{metric!r}; use algorithm='exact'")
     n, d = X.shape
     k = n_neighbors
-    nlist, nprobe = check_ann_params(ann_params, n)
+    nlist, nprobe, storage = check_ann_params(ann_params, n)
     data = np.ascontiguousarray(X, dtype=np.float32)
     previous = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(int(n_threads))
     try:
-        quantizer = faiss.IndexFlatL2(d)
-        index = faiss.IndexIVFFlat(quantizer, d, nlist)
+        index = faiss.index_factory(d, f"IVF{nlist},{STORAGE[storage]}")
         train = data
         if n > 64 * nlist:
             rows = np.random.default_rng(seed).choice(n, 64 * nlist, replace=False)
             train = data[np.sort(rows)]
-        index.cp.seed = int(seed)
+        faiss.extract_index_ivf(index).cp.seed = int(seed)
         index.train(train)
         index.add(data)
         ind = np.empty((n, k), dtype=np.int64)

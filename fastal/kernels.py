@@ -385,15 +385,17 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
     algorithm : {"exact", "approximate"}, default "exact"
         ``approximate`` finds the neighbours with faiss (optional extra
         ``fastal[ann]``; an ImportError names it when missing): an inverted-file
-        index of k-means cells searched in float32, for dense euclidean or cosine
+        index of k-means cells holding 8-bit codes of the rows, for dense euclidean or cosine
         rows (manhattan and sparse rows raise a ValueError / TypeError: use
         ``exact``).  The edge weights are computed exactly from the neighbours
         found, and the graph has the exact path's form; only some neighbours
         may differ (recall below 1), and with several threads faiss may not
         return the same neighbours on every run.
     ann_params : dict, optional
-        ``{"nlist": cells, "nprobe": cells searched per row}`` for ``approximate``;
-        default sqrt(n) cells, 6 of them searched (about 6 sqrt(n) candidates a row).
+        ``{"nlist": cells, "nprobe": cells searched per row, "storage": "sq8" or
+        "flat"}`` for ``approximate``; default sqrt(n) cells, 6 of them searched
+        (about 6 sqrt(n) candidates a row), rows stored as 8-bit codes ("flat":
+        float32, slower; with every cell searched it finds the exact neighbours).
 
     Returns
     -------

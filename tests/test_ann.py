@@ -36,7 +36,7 @@ def test_every_cell_probed_is_the_exact_graph(metric):
     X = np.random.default_rng(1).normal(size=(400, 8))
     exact = K.knn_density(X, 5, metric=metric)
     approx = K.knn_density(X, 5, metric=metric, algorithm="approximate",
-                           ann_params={"nlist": 10, "nprobe": 10})
+                           ann_params={"nlist": 10, "nprobe": 10, "storage": "flat"})
     np.testing.assert_allclose(approx[0], exact[0], rtol=1e-12)
     assert edges(approx[1]) == edges(exact[1])
     np.testing.assert_allclose(approx[1].toarray(), exact[1].toarray(), rtol=1e-12)
@@ -68,6 +68,9 @@ def test_errors():
         K.knn_density(sp.csr_matrix(X), 3, metric="cosine", algorithm="approximate")
     with pytest.raises(TypeError, match="unknown ann_params"):
         K.knn_density(X, 3, metric="euclidean", algorithm="approximate", ann_params={"nprob": 3})
+    with pytest.raises(ValueError, match="storage"):
+        K.knn_density(X, 3, metric="euclidean", algorithm="approximate",
+                      ann_params={"storage": "pq"})
     with pytest.raises(ValueError, match="positive integer"):
         K.knn_density(X, 3, metric="euclidean", algorithm="approximate", ann_params={"nlist": 0})
     with pytest.raises(ValueError, match="only applies"):
@@ -83,7 +86,8 @@ def test_graph_density_strategy_approximate():
     ds = Dataset(X, [0, 1] + [None] * 298)
     exact = GraphDensity(ds, n_neighbors=5, metric="euclidean").make_query(n_instances=10)
     probed_all = GraphDensity(ds, n_neighbors=5, metric="euclidean", algorithm="approximate",
-                              ann_params={"nlist": 8, "nprobe": 8}).make_query(n_instances=10)
+                              ann_params={"nlist": 8, "nprobe": 8,
+                                          "storage": "flat"}).make_query(n_instances=10)
     assert probed_all.tolist() == exact.tolist()
     with pytest.raises(ValueError, match="unknown algorithm"):
         GraphDensity(ds, algorithm="fast")

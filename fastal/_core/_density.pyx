@@ -199,7 +199,7 @@ def _single_precision_applies(X, R, int metric, int transform, double scale):
             and transform == 0 and scale == 1.0 and X.shape[1] >= GEMM_MIN_DIM
             and X.shape[0] and R.shape[0]):
         return False
-    peak = max(float(np.abs(X).max()), float(np.abs(R).max()))
+    peak = max(float(X.max()), -float(X.min()), float(R.max()), -float(R.min()))  # no |X| copy
     return peak == 0.0 or 2.0 ** -SINGLE_EXPONENT <= peak <= 2.0 ** SINGLE_EXPONENT
 
 
