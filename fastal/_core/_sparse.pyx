@@ -273,6 +273,20 @@ def _nearest(xa, ra, ca, Py_ssize_t k, bint self_ref, int metric, int n_threads)
                         continue
                     # euclidean: exact keys for the candidates near the heap's worst
                     an = csr_square_norm(&A, i)
+                    if k == 1:      # the nearest row: the best approximation bounds it first
+                        thr = INFINITY
+                        for j in range(m):
+                            if not (self_ref and j == i):
+                                approx = an + bn[j] - 2.0 * acc[j]
+                                if approx < thr:
+                                    thr = approx
+                        thr = (thr if thr > 0.0 else 0.0) + SELECT_RECHECK * (an + bmax) + 1e-300
+                        for j in range(m):
+                            if not (self_ref and j == i) and an + bn[j] - 2.0 * acc[j] <= thr:
+                                key = csr_key(csr_raw_pair(&A, i, &B, j, EUCLIDEAN), &A, i,
+                                              &B, j, EUCLIDEAN)
+                                kbest_push(&hd[i, 0], &hi[i, 0], k, key, j)
+                        continue
                     for j in range(m):
                         if self_ref and j == i:
                             continue
