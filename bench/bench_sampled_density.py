@@ -1,7 +1,7 @@
 """Sampled density on a million rows: time, and error against the exact density.
 
     python bench/bench_sampled_density.py [--n 1000000] [--d 64] [--m 2000 5000 10000]
-                                          [--data mixture|embedding]
+                                          [--data mixture|embedding] [--sampling stratified|uniform]
 
 The pool (``mixture``): float32 rows from a mixture of 50 full-rank Gaussian
 clusters of different widths -- the hard case, as a row's density comes
@@ -40,6 +40,7 @@ def main(argv=None):
     parser.add_argument("--m", type=int, nargs="+", default=[2000, 5000, 10000])
     parser.add_argument("--check", type=int, default=5000)
     parser.add_argument("--data", choices=["mixture", "embedding"], default="mixture")
+    parser.add_argument("--sampling", choices=["uniform", "stratified"], default="stratified")
     args = parser.parse_args(argv)
 
     if args.data == "mixture":
@@ -50,15 +51,16 @@ def main(argv=None):
     check = np.sort(np.random.default_rng(1).choice(args.n, args.check, replace=False))
     start = time.perf_counter()
     exact = pairwise_density(X[check], X).astype(np.float64)
-    print(f"{args.data} pool {args.n} x {args.d} float32; exact density of {args.check} rows against all "
+    print(f"{args.data} pool {args.n} x {args.d} float32, {args.sampling} sampling; exact density of {args.check} rows against all "
           f"rows: {time.perf_counter() - start:.1f} s")
     print("m | time, all rows (s) | relative error: median, 99th pct, max | within 2 std")
     for m in args.m:
         start = time.perf_counter()
-        estimate, std = pairwise_density(X, n_samples=m, random_state=m, return_std=True)
+        estimate, std = pairwise_density(X, n_samples=m, random_state=m, return_std=True,
+                                         sampling=args.sampling)
         seconds = time.perf_counter() - start
         start = time.perf_counter()
-        pairwise_density(X, n_samples=m, random_state=m)
+        pairwise_density(X, n_samples=m, random_state=m, sampling=args.sampling)
         plain = time.perf_counter() - start
         err = np.abs(estimate[check] - exact) / exact
         within = np.mean(np.abs(estimate[check] - exact) <= 2 * std[check])

@@ -166,7 +166,7 @@ def _kernel(impl, name, X):
 
 def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inverse",
                      include_self=True, beta=1.0, n_jobs=None, n_samples=None,
-                     random_state=None, return_std=False):
+                     random_state=None, return_std=False, sampling="uniform"):
     """Mean similarity of every row of ``X`` to the rows of ``reference``.
 
     Parameters
@@ -198,6 +198,15 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         result.
     random_state : None, int, RandomState or Generator
         The draw of the reference rows (``n_samples`` only).
+    sampling : {"uniform", "stratified"}, default "uniform"
+        How the ``n_samples`` reference rows are drawn.  ``uniform``: m rows
+        without replacement.  ``stratified``: the reference rows are grouped
+        around min(256, m / 4) random pivot rows (each row with its nearest
+        pivot, under ``metric``) and drawn systematically through that order,
+        so every group of similar rows gets its share of the m draws; each row
+        is still drawn with probability m / N and the mean (a Horvitz-Thompson
+        sum) stays unbiased, with a much smaller error when a row's density
+        comes mostly from a small cluster of close rows.
     return_std : bool
         Also return each row's standard error (``n_samples`` only): the
         reference rows are drawn as 16 random groups (fewer when m < 32) and the
@@ -239,7 +248,9 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
                                include_self=include_self, n_jobs=n_jobs)
         dens = mean_of_sums(sums, n_reference, reference is None and not include_self)
     else:
-        dens, std = _sampled_density(X, reference, n_samples, random_state, return_std,
+        if sampling not in ("uniform", "stratified"):
+            raise ValueError(f"unknown sampling {sampling!r}; valid: ['stratified', 'uniform']")
+        dens, std = _sampled_density(X, reference, n_samples, random_state, return_std, sampling,
                                      metric=metric, similarity=similarity,
                                      include_self=include_self, n_jobs=n_jobs)
     if beta != 1.0:
@@ -293,7 +304,7 @@ def drawn_similarity_sums(X, rows, reference=None, *, metric="euclidean", simila
     return sums, counts
 
 
-def _sampled_density(X, reference, n_samples, random_state, return_std, **options):
+def _sampled_density(X, reference, n_samples, random_state, return_std, sampling, **options):
     """Mean similarity over a random sample of the reference rows, and its standard error."""
     from fastal.utils import seed_random_state
 
@@ -308,25 +319,54 @@ def _sampled_density(X, reference, n_samples, random_state, return_std, **option
         return mean_of_sums(sums, N, leave_self_out), np.zeros(X.shape[0])
     rs = random_state if isinstance(random_state, np.random.Generator) \
         else seed_random_state(random_state)
-    drawn = rs.permutation(N)[:m]
     n_groups = min(_STD_GROUPS, m // 2) if return_std else 1
-    groups = [np.sort(part) for part in np.array_split(drawn, n_groups)]
+    if sampling == "stratified":
+        groups = _systematic_groups(population, m, n_groups, rs, options["metric"])
+    else:
+        groups = [np.sort(part) for part in np.array_split(rs.permutation(N)[:m], n_groups)]
     group_sums = np.empty((n_groups, X.shape[0]))
     group_counts = np.empty((n_groups, X.shape[0]))
     for g, rows in enumerate(groups):
         group_sums[g], group_counts[g] = drawn_similarity_sums(
             X, rows, None if reference is None else population, **options)
-    counts = group_counts.sum(axis=0)
-    mean = group_sums.sum(axis=0) / counts
+    population_size = N - 1 if leave_self_out else N
+    if sampling == "stratified":     # each row drawn with probability m / (G N): H-T means
+        group_means = group_sums / (population_size * m / (n_groups * N))
+        mean = group_means.mean(axis=0)
+        drawn_size = np.zeros(X.shape[0])  # independent replicates: their spread is the error
+    else:
+        counts = group_counts.sum(axis=0)
+        mean = group_sums.sum(axis=0) / counts
+        drawn_size = counts     # m, or m - 1 for a row drawn as its own reference
+        if return_std:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                group_means = np.where(group_counts > 0, group_sums / group_counts, mean)
     if not return_std:
         return mean, None
-    with np.errstate(invalid="ignore", divide="ignore"):
-        group_means = np.where(group_counts > 0, group_sums / group_counts, mean)
     spread = ((group_means - group_means.mean(axis=0)) ** 2).sum(axis=0)
-    population_size = N - 1 if leave_self_out else N
-    drawn_size = counts     # m, or m - 1 for a row drawn as its own reference
     correction = np.clip(1.0 - drawn_size / population_size, 0.0, 1.0)
     return mean, np.sqrt(correction * spread / (n_groups * (n_groups - 1)))
+
+
+def _systematic_groups(population, m, n_groups, rs, metric):
+    """n_groups systematic samples of m / n_groups rows each, through the rows ordered by
+    their nearest random pivot (random order within a pivot's rows); independent starts,
+    so every row is in a group with probability m / (n_groups N)."""
+    from sklearn.metrics import pairwise_distances_argmin
+
+    N = population.shape[0]
+    n_pivots = max(1, min(256, m // 4))
+    pivots = population[np.sort(rs.choice(N, n_pivots, replace=False))]
+    nearest = pairwise_distances_argmin(population, pivots, metric=metric)
+    uniform = rs.random if isinstance(rs, np.random.Generator) else rs.random_sample
+    order = np.lexsort((uniform(N), nearest))
+    step = N * n_groups / m
+    groups = []
+    for _ in range(n_groups):
+        start = uniform() * step
+        positions = np.floor(start + step * np.arange(int(np.ceil((N - start) / step))))
+        groups.append(np.sort(order[positions[positions < N].astype(np.int64)]))
+    return groups
 
 
 def similarity_sums(X, reference=None, *, metric="euclidean", similarity="inverse",

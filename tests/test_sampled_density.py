@@ -15,12 +15,15 @@ def data(n=120, seed=0):
     return X
 
 
+@pytest.mark.parametrize("sampling", ["uniform", "stratified"])
 @pytest.mark.parametrize("include_self", [False, True])
 @pytest.mark.parametrize("metric, similarity", CASES)
-def test_unbiased_with_a_calibrated_standard_error(backend, metric, similarity, include_self):
+def test_unbiased_with_a_calibrated_standard_error(backend, metric, similarity, include_self,
+                                                   sampling):
     X = data()
-    options = dict(metric=metric, similarity=similarity, include_self=include_self)
-    exact = K.pairwise_density(X, **options)
+    options = dict(metric=metric, similarity=similarity, include_self=include_self,
+                   sampling=sampling)
+    exact = K.pairwise_density(X, **{k: v for k, v in options.items() if k != "sampling"})
     draws = 300
     runs = [K.pairwise_density(X, n_samples=30, random_state=seed, return_std=True, **options)
             for seed in range(draws)]
@@ -65,8 +68,26 @@ def test_a_reference_and_sparse_rows_and_beta(backend):
     np.testing.assert_allclose(std2, 2 * mean * std, rtol=1e-12)
 
 
+def test_stratified_sampling_is_more_accurate_on_clusters(backend):
+    """Rows in clusters of different sizes: drawing every cluster its share cuts the error."""
+    rng = np.random.default_rng(5)
+    centres = rng.normal(scale=5.0, size=(12, 6))
+    X = np.vstack([c + 0.3 * rng.normal(size=(size, 6))
+                   for c, size in zip(centres, rng.integers(60, 250, size=12))])
+    exact = K.pairwise_density(X, include_self=False)
+    errors = {}
+    for sampling in ("uniform", "stratified"):
+        runs = np.array([K.pairwise_density(X, include_self=False, n_samples=120,
+                                            random_state=seed, sampling=sampling)
+                         for seed in range(60)])
+        errors[sampling] = np.mean(np.abs(runs - exact) / exact)
+    assert errors["stratified"] < 0.7 * errors["uniform"]
+
+
 def test_errors():
     X = data(20)
+    with pytest.raises(ValueError, match="unknown sampling 'random'"):
+        K.pairwise_density(X, n_samples=5, sampling="random")
     with pytest.raises(ValueError, match="n_samples must be between 1"):
         K.pairwise_density(X, X[:5], n_samples=0)
     with pytest.raises(ValueError, match="n_samples must be between 2"):
