@@ -1,0 +1,331 @@
+"""The benchmark cases: one list shared by ``python -m fastal.benchmark`` and the
+pytest-benchmark suite.
+
+A ``Case`` builds its inputs from (n, d, dtype, batch, labeled, seed[, data])
+and runs fastal on them (``run(inputs, n_jobs)``); the backend is chosen by the
+caller with ``fastal.use_backend``.  Its ``peers`` run the same work with other
+libraries, each imported only when it is run.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Tuple
+
+import numpy as np
+
+from fastal import kernels as K
+
+__all__ = ["Case", "Peer", "CASES", "case_names", "get_cases", "pool_rows", "make_inputs"]
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another library's implementation of a case's work.
+
+    ``module``: the import that must succeed (else "skipped: not installed").
+    ``run(inputs)``: the work.  ``memory(inputs)``: bytes it is expected to
+    hold at its peak (its n x n matrices).  ``exponent``: its time grows as
+    n ** exponent (used to scale a small trial run to the requested n).
+    """
+    name: str
+    module: str
+    run: Callable
+    memory: Callable = lambda inputs: 0
+    exponent: float = 2.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One piece of work timed on both backends and against its peers.
+
+    ``kind``: "kernel" (``run`` takes ``n_jobs``) or "strategy" (a
+    ``make_query(n_instances=batch)`` from a fresh Dataset; threads are set
+    with ``fastal.set_num_threads``).  ``bound(inputs)``: (operations, unit)
+    with unit "flop" (timed against the GEMM rate) or "byte" (against the copy
+    bandwidth), or None.  ``exponent``: the NumPy twin's time grows as
+    n ** exponent.  ``bench_n``: the rows the pytest-benchmark suite uses.
+    """
+    name: str
+    kind: str
+    setup: Callable
+    run: Callable
+    description: str
+    bound: Optional[Callable] = None
+    peers: Tuple[Peer, ...] = field(default_factory=tuple)
+    bench_n: int = 4000
+    exponent: float = 1.0
+
+
+def pool_rows(n, d, dtype, seed, data=None):
+    """The rows every case works on: ``data`` (its first n rows) or n x d normal rows."""
+    if data is not None:
+        rows = data if n is None else data[:n]
+        return np.ascontiguousarray(rows, dtype=dtype)
+    return np.random.default_rng(seed).normal(size=(n, d)).astype(dtype)
+
+
+def make_inputs(n, d, dtype, batch, labeled, seed, data=None):
+    """Inputs shared by the cases.
+
+    X: the rows; L: the first ``labeled`` rows (the labeled set); P: the other
+    rows (the pool); u: uncertainty scores of P in [0, 0.5) and ``proba`` the
+    two-class probabilities that give them (1 - max proba = u); y: labels of
+    the labeled rows (alternating 0, 1); k: neighbours for k-NN density.
+    """
+    X = pool_rows(n, d, dtype, seed, data)
+    n = X.shape[0]
+    rs = np.random.default_rng(seed + 1)
+    u = 0.5 * rs.random(n - labeled)
+    return {
+        "X": X, "L": X[:labeled], "P": X[labeled:], "u": u,
+        "proba": np.column_stack([1.0 - u, u]),
+        "y": np.arange(labeled) % 2, "batch": batch, "labeled": labeled,
+        "k": min(10, n - 1), "seed": seed,
+    }
+
+
+def _setup(n, d, dtype, batch, labeled, seed, data=None):
+    return make_inputs(n, d, dtype, batch, labeled, seed, data)
+
+
+def _all_pairs(inp):
+    n, d = inp["X"].shape
+    return float(n) * n * d, "flop"
+
+
+def _to_labeled(inp):
+    n, d = inp["P"].shape
+    return float(n) * inp["L"].shape[0] * d, "flop"
+
+
+def _read_once(inp):
+    return float(inp["X"].nbytes), "byte"
+
+
+def _n2_bytes(factor=1.0):
+    return lambda inp: factor * 8.0 * inp["X"].shape[0] ** 2
+
+
+# ---------------------------------------------------------------- peers
+
+def _modal_density(metric):
+    def run(inp):
+        from modAL.density import information_density
+        return information_density(inp["X"], metric)
+    return Peer(f"modAL information_density ({metric})", "modAL.density", run, _n2_bytes(2.0))
+
+
+def _sklearn_cosine(inp):
+    from sklearn.metrics.pairwise import cosine_similarity
+    return cosine_similarity(inp["X"]).mean(axis=1)
+
+
+def _sklearn_knn(metric):
+    def run(inp):
+        from sklearn.neighbors import NearestNeighbors
+        nn = NearestNeighbors(n_neighbors=inp["k"], algorithm="brute", metric=metric)
+        return nn.fit(inp["X"]).kneighbors_graph(mode="distance")
+    # chunked by scikit-learn's working_memory (1 GB by default)
+    return Peer(f"scikit-learn NearestNeighbors(brute, {metric})", "sklearn.neighbors", run,
+                lambda inp: min(8.0 * inp["X"].shape[0] ** 2, 1e9))
+
+
+class _FixedProba:
+    """A fitted classifier as modAL sees it: labeled rows and given probabilities."""
+
+    on_transformed = False
+
+    def __init__(self, X_training, proba):
+        self.X_training = X_training
+        self._proba = proba
+
+    def predict_proba(self, X):
+        return self._proba
+
+
+def _modal_ranked(inp):
+    from modAL.batch import uncertainty_batch_sampling
+    return uncertainty_batch_sampling(_FixedProba(inp["L"], inp["proba"]), inp["P"],
+                                      inp["batch"])
+
+
+def _cardinal_ranked(inp):
+    from cardinal.batch import RankedBatchSampler
+    weights = np.concatenate([-np.ones(inp["labeled"]), inp["u"]])
+    return RankedBatchSampler(inp["batch"]).fit(inp["L"]).select_samples(inp["X"], weights)
+
+
+def _skactiveml_coreset(inp):
+    from skactiveml.pool import CoreSet
+    y = np.full(inp["X"].shape[0], np.nan)
+    y[:inp["labeled"]] = inp["y"]
+    return CoreSet(random_state=0).query(inp["X"], y, batch_size=inp["batch"])
+
+
+def _sklearn_min_distance(inp):
+    from sklearn.metrics import pairwise_distances_argmin_min
+    return pairwise_distances_argmin_min(inp["X"], inp["L"])[1]
+
+
+def _labeled_by_pool_bytes(inp):
+    return 8.0 * inp["P"].shape[0] * max(1, inp["L"].shape[0])
+
+
+def _alipy_graph(inp):
+    import collections
+    import collections.abc
+    if not hasattr(collections, "Iterable"):     # alipy 1.2.x on Python >= 3.10
+        collections.Iterable = collections.abc.Iterable
+    from alipy.query_strategy import QueryInstanceGraphDensity
+    n, lab = inp["X"].shape[0], inp["labeled"]
+    q = QueryInstanceGraphDensity(inp["X"], np.zeros(n), np.arange(n))
+    return q.select(np.arange(lab), np.arange(lab, n), inp["batch"])
+
+
+def _modal_uncertainty(inp):
+    from modAL.uncertainty import uncertainty_sampling
+    from sklearn.linear_model import LogisticRegression
+    clf = LogisticRegression().fit(inp["L"], inp["y"])
+    return uncertainty_sampling(clf, inp["P"], n_instances=inp["batch"])
+
+
+def _libact_uncertainty(inp):
+    from libact.base.dataset import Dataset
+    from libact.models import LogisticRegression
+    from libact.query_strategies import UncertaintySampling
+    ds = Dataset(inp["X"], _labels(inp))
+    return UncertaintySampling(ds, model=LogisticRegression()).make_query()
+
+
+# ---------------------------------------------------------------- strategies
+
+def _labels(inp):
+    return list(inp["y"]) + [None] * (inp["X"].shape[0] - inp["labeled"])
+
+
+def _dataset(inp):
+    from fastal.base.dataset import Dataset
+    return Dataset(inp["X"], _labels(inp))
+
+
+def _logistic():
+    from sklearn.linear_model import LogisticRegression
+
+    from fastal.models import SklearnProbaAdapter
+    return SklearnProbaAdapter(LogisticRegression())
+
+
+def _strategy(build):
+    def run(inp, n_jobs=None):
+        return build(_dataset(inp)).make_query(n_instances=inp["batch"])
+    return run
+
+
+def _uncertainty(ds):
+    from fastal.query_strategies import UncertaintySampling
+    return UncertaintySampling(ds, model=_logistic())
+
+
+def _ranked(ds):
+    from fastal.query_strategies import RankedBatch
+    return RankedBatch(ds, _logistic())
+
+
+def _coreset(ds):
+    from fastal.query_strategies import CoreSet
+    return CoreSet(ds, random_state=0)
+
+
+def _information_density(ds):
+    from fastal.query_strategies import InformationDensity
+    return InformationDensity(ds, model=_logistic(), random_state=0)
+
+
+def _graph_density(ds):
+    from fastal.query_strategies import GraphDensity
+    return GraphDensity(ds)
+
+
+# ---------------------------------------------------------------- the list
+
+def _density(metric):
+    return Case(
+        f"density_{metric}", "kernel", _setup,
+        lambda inp, n_jobs=None: K.pairwise_density(inp["X"], metric=metric, n_jobs=n_jobs),
+        f"pairwise density 1/(1+d), {metric}, every row against every row",
+        _all_pairs, (_modal_density(metric),), 2000 if metric == "manhattan" else 4000, 2.0)
+
+
+def _knn(metric):
+    return Case(
+        f"knn_density_{metric}", "kernel", _setup,
+        lambda inp, n_jobs=None: K.knn_density(inp["X"], inp["k"], metric=metric,
+                                               n_jobs=n_jobs),
+        f"k-NN graph density, {metric}, k = 10 (exact)", _all_pairs, (_sklearn_knn(metric),),
+        2000, 2.0)
+
+
+CASES = [
+    _density("euclidean"),
+    _density("manhattan"),
+    _density("cosine"),
+    Case("cosine_similarity_density", "kernel", _setup,
+         lambda inp, n_jobs=None: K.pairwise_density(inp["X"], similarity="cosine",
+                                                     n_jobs=n_jobs),
+         "mean cosine similarity to every row (exact, O(n d))", _read_once,
+         (Peer("scikit-learn cosine_similarity (n x n)", "sklearn.metrics", _sklearn_cosine,
+               _n2_bytes(1.0)),)),
+    _knn("euclidean"),
+    _knn("manhattan"),
+    Case("ranked_batch", "kernel", _setup,
+         lambda inp, n_jobs=None: K.max_min_select(inp["P"], inp["L"], inp["batch"],
+                                                   scores=inp["u"], n_jobs=n_jobs),
+         "ranked batch (max_min_select with scores) of the pool against the labeled rows",
+         _to_labeled,
+         (Peer("modAL uncertainty_batch_sampling", "modAL.batch", _modal_ranked,
+               _labeled_by_pool_bytes, 1.0),
+          Peer("cardinal RankedBatchSampler", "cardinal.batch", _cardinal_ranked,
+               _labeled_by_pool_bytes, 1.0))),
+    Case("kcenter", "kernel", _setup,
+         lambda inp, n_jobs=None: K.max_min_select(inp["P"], inp["L"], inp["batch"],
+                                                   n_jobs=n_jobs),
+         "k-center greedy batch (max_min_select without scores)", _to_labeled,
+         (Peer("scikit-activeml CoreSet", "skactiveml.pool", _skactiveml_coreset,
+               _labeled_by_pool_bytes, 1.0),)),
+    Case("min_distance", "kernel", _setup,
+         lambda inp, n_jobs=None: K.min_distance(inp["X"], inp["L"], n_jobs=n_jobs),
+         "distance of every row to its nearest labeled row", _to_labeled,
+         (Peer("scikit-learn pairwise_distances_argmin_min", "sklearn.metrics",
+               _sklearn_min_distance, lambda inp: min(_labeled_by_pool_bytes(inp), 1e9), 1.0),)),
+    Case("uncertainty_sampling", "strategy", _setup, _strategy(_uncertainty),
+         "UncertaintySampling(LogisticRegression).make_query(n_instances=batch)", None,
+         (Peer("modAL uncertainty_sampling (+ fit)", "modAL.uncertainty", _modal_uncertainty,
+               exponent=1.0),
+          Peer("libact UncertaintySampling (1 query)", "libact.query_strategies",
+               _libact_uncertainty, exponent=1.0))),
+    Case("ranked_batch_strategy", "strategy", _setup, _strategy(_ranked),
+         "RankedBatch(LogisticRegression).make_query(n_instances=batch)"),
+    Case("coreset", "strategy", _setup, _strategy(_coreset),
+         "CoreSet.make_query(n_instances=batch)"),
+    Case("information_density", "strategy", _setup, _strategy(_information_density),
+         "InformationDensity(LogisticRegression).make_query(n_instances=batch)", None, (), 2000,
+         2.0),
+    Case("graph_density", "strategy", _setup, _strategy(_graph_density),
+         "GraphDensity.make_query(n_instances=batch)", None,
+         (Peer("alipy QueryInstanceGraphDensity", "alipy.query_strategy", _alipy_graph,
+               exponent=2.0),), 2000, 2.0),
+]
+
+
+def case_names():
+    return [case.name for case in CASES]
+
+
+def get_cases(names=None):
+    """The cases named (all for None); an unknown name raises ValueError listing the valid ones."""
+    if not names:
+        return list(CASES)
+    by_name = {case.name: case for case in CASES}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise ValueError(f"unknown case(s) {', '.join(map(repr, unknown))}; valid: "
+                         f"{', '.join(case_names())}")
+    return [by_name[name] for name in names]

@@ -1,0 +1,487 @@
+"""``python -m fastal.benchmark``: fastal's kernels and strategies on the compiled
+backend, the NumPy twin and the installed peers, on one machine in one process.
+
+    python -m fastal.benchmark [--n 20000] [--d 50] [--dtype float32] [--batch 100]
+        [--labeled 100] [--data rows.npy] [--cases NAME ...] [--repeats 3]
+        [--threads 1 2 4] [--json out.json] [--max-peer-seconds 60] [--max-peer-gb 8]
+    python -m fastal.benchmark compare before.json after.json
+    python -m fastal.benchmark list
+"""
+import argparse
+import importlib
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import fastal
+from fastal.benchmark._measure import copy_bandwidth, gemm_rate, machine_info, measure
+from fastal.benchmark.cases import case_names, get_cases
+
+FORMAT = "fastal-benchmark/1"
+TRIAL_N = 1000
+
+
+def _default_max_gb():
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+        return round(max(1.0, total / 2), 1)
+    except (ValueError, OSError, AttributeError):
+        return 8.0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m fastal.benchmark",
+        description="Time fastal's kernels and strategies on the compiled backend, the NumPy "
+                    "twin and the installed peers (modAL, scikit-learn, alipy, scikit-activeml, "
+                    "cardinal, libact), on the same data in one process.",
+        epilog="Other commands: 'python -m fastal.benchmark compare A.json B.json' prints the "
+               "ratio of two --json records; 'python -m fastal.benchmark list' lists the cases.")
+    parser.add_argument("--n", type=int, default=None,
+                        help="rows (default 20000; with --data: the file's first N rows)")
+    parser.add_argument("--d", type=int, default=50, help="features of the random rows")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default=None,
+                        help="default float64 (with --data: the file's float type)")
+    parser.add_argument("--batch", type=int, default=100, help="batch size of the queries")
+    parser.add_argument("--labeled", type=int, default=100, help="labeled rows (the first ones)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", default=None, help="a 2-D numeric .npy file of rows")
+    parser.add_argument("--cases", nargs="+", default=None, metavar="NAME",
+                        help="cases to run (default all): " + ", ".join(case_names()))
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved runs of every implementation (median and min-max)")
+    parser.add_argument("--threads", type=int, nargs="+", default=None,
+                        help="thread counts for the compiled backend (n_jobs of each kernel "
+                             "call); several print a scaling table")
+    parser.add_argument("--json", default=None, help="write the machine and every timing here")
+    parser.add_argument("--no-peers", action="store_true", help="fastal's backends only")
+    parser.add_argument("--no-twin", action="store_true", help="skip the NumPy twin")
+    parser.add_argument("--max-peer-seconds", type=float, default=60.0,
+                        help="skip a peer (or the twin) whose estimated time per run exceeds this")
+    parser.add_argument("--max-peer-gb", type=float, default=_default_max_gb(),
+                        help="skip a peer whose estimated memory exceeds this (default: half "
+                             "the machine's memory)")
+    parser.add_argument("--settle", type=float, default=0.03,
+                        help="seconds of sleep before each timed call, so the previous call's "
+                             "spinning pool threads go idle (default 0.03)")
+    parser.add_argument("--gemm-size", type=int, default=2000, help=argparse.SUPPRESS)
+    parser.add_argument("--bandwidth-mb", type=float, default=256.0, help=argparse.SUPPRESS)
+    return parser
+
+
+def load_data(path):
+    """Rows of a .npy file (memory-mapped); ValueError unless 2-D and real-valued."""
+    try:
+        data = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--data {path}: cannot read it as a .npy array ({exc})") from None
+    if not isinstance(data, np.ndarray):
+        raise ValueError(f"--data {path}: expected one array in a .npy file, got {type(data)}")
+    if data.ndim != 2:
+        raise ValueError(f"--data {path}: expected a 2-D array (rows x features), got shape "
+                         f"{data.shape}")
+    if not (np.issubdtype(data.dtype, np.integer) or np.issubdtype(data.dtype, np.floating)):
+        raise ValueError(f"--data {path}: expected numbers (integers or floats), got dtype "
+                         f"{data.dtype}")
+    if data.shape[0] < 2 or data.shape[1] < 1:
+        raise ValueError(f"--data {path}: needs at least 2 rows and 1 feature, got shape "
+                         f"{data.shape}")
+    return data
+
+
+def check_settings(args, parser):
+    """Resolve defaults and reject impossible shapes with parser.error (SystemExit 2)."""
+    try:
+        args.case_list = get_cases(args.cases)
+    except ValueError as exc:
+        parser.error(str(exc))
+    args.data_array = None
+    if args.data is not None:
+        try:
+            args.data_array = load_data(args.data)
+        except ValueError as exc:
+            parser.error(str(exc))
+        rows, args.d = args.data_array.shape
+        args.n = rows if args.n is None else min(args.n, rows)
+        if args.dtype is None:
+            args.dtype = (str(args.data_array.dtype)
+                          if args.data_array.dtype in (np.float32, np.float64) else "float64")
+    args.n = 20000 if args.n is None else args.n
+    args.dtype = args.dtype or "float64"
+    if args.n < 2:
+        parser.error(f"--n must be at least 2, got {args.n}")
+    if args.d < 1:
+        parser.error(f"--d must be at least 1, got {args.d}")
+    if args.labeled < 2:
+        parser.error(f"--labeled must be at least 2 (two classes for the models), got "
+                     f"{args.labeled}")
+    if args.batch < 1:
+        parser.error(f"--batch must be at least 1, got {args.batch}")
+    if args.labeled + args.batch > args.n:
+        parser.error(f"--labeled + --batch ({args.labeled} + {args.batch}) must not exceed "
+                     f"--n ({args.n})")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    if args.threads is not None and min(args.threads) < 1:
+        parser.error(f"--threads must be positive, got {args.threads}")
+    if args.max_peer_seconds <= 0 or args.max_peer_gb <= 0:
+        parser.error("--max-peer-seconds and --max-peer-gb must be positive")
+    return args
+
+
+# ------------------------------------------------------------------ running
+
+class _Impl:
+    def __init__(self, label, threads, fn, trial=None, memory=0.0):
+        self.label, self.threads, self.fn = label, threads, fn
+        self.trial, self.memory = trial, memory
+        self.times, self.peaks = [], []
+        self.status, self.reason = "ok", ""
+
+
+def _compiled_fn(case, inputs, threads):
+    def run():
+        with fastal.use_backend("compiled"):
+            if case.kind == "kernel":
+                return case.run(inputs, n_jobs=threads)
+            previous = fastal.set_num_threads(threads)
+            try:
+                return case.run(inputs)
+            finally:
+                fastal.set_num_threads(previous)
+    return run
+
+
+def _twin_fn(case, inputs):
+    def run():
+        with fastal.use_backend("python"):
+            return case.run(inputs)
+    return run
+
+
+def _peer_available(peer):
+    try:
+        importlib.import_module(peer.module)
+        return True
+    except ImportError:
+        return False
+    except Exception:     # a peer that breaks on import counts as missing
+        return False
+
+
+def _guard(impl, n, exponent, settings, limit_s, limit_gb):
+    """Skip ``impl`` when its estimated memory or time exceeds the limits.
+
+    The time is that of a trial run on the first TRIAL_N rows, scaled by
+    (n / TRIAL_N) ** exponent; no trial is needed below 2 * TRIAL_N rows.
+    """
+    if impl.memory > limit_gb * 1e9:
+        impl.status = "skipped"
+        impl.reason = (f"skipped: would need about {impl.memory / 1e9:.1f} GB "
+                       f"> --max-peer-gb {limit_gb:g}")
+        return
+    if n < 2 * TRIAL_N or impl.trial is None:
+        return
+    try:
+        seconds, _, _ = measure(impl.trial, interval=0.05)
+    except Exception as exc:
+        impl.status, impl.reason = "error", f"error: {type(exc).__name__}: {exc}"
+        return
+    estimate = seconds * (n / TRIAL_N) ** exponent
+    if estimate > limit_s:
+        impl.status = "skipped"
+        impl.reason = (f"skipped: estimated {estimate:.0f} s per run (a {seconds:.3f} s trial "
+                       f"at n = {TRIAL_N} scaled by n^{exponent:g}) > --max-peer-seconds "
+                       f"{limit_s:g}")
+
+
+def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
+             max_peer_seconds=60.0, max_peer_gb=8.0, settle=0.03):
+    """Records (dicts) of one case: every implementation, timed in interleaved repeats.
+
+    Before every timed call the process sleeps ``settle`` seconds, so the worker
+    threads of the previous call's thread pool (OpenBLAS, OpenMP), which spin
+    for a while after their work, do not compete with the next one.
+    """
+    n, d, dtype, batch, labeled, seed, data = settings
+    inputs = case.setup(*settings)
+    small_n = min(n, TRIAL_N)
+    trial_settings = (small_n, d, dtype, min(batch, max(1, small_n - labeled - 1)),
+                      min(labeled, small_n // 2), seed, data)
+    trial_inputs = {}
+
+    def trial(make):
+        def run():
+            if "inputs" not in trial_inputs:
+                trial_inputs["inputs"] = case.setup(*trial_settings)
+            return make(trial_inputs["inputs"])
+        return run
+
+    impls = []
+    for threads in threads_list:
+        label_threads = fastal.resolve_n_threads(threads)
+        impls.append(_Impl("compiled", label_threads, _compiled_fn(case, inputs, threads)))
+    if twin:
+        impl = _Impl("numpy", None, _twin_fn(case, inputs),
+                     trial=trial(lambda inp: _twin_fn(case, inp)()))
+        _guard(impl, n, case.exponent, settings, max_peer_seconds, float("inf"))
+        impls.append(impl)
+    if peers:
+        for peer in case.peers:
+            impl = _Impl(peer.name, None, (lambda p=peer: p.run(inputs)),
+                         trial=trial(lambda inp, p=peer: p.run(inp)),
+                         memory=float(peer.memory(inputs)))
+            if not _peer_available(peer):
+                impl.status = "skipped"
+                impl.reason = f"skipped: not installed ({peer.module})"
+            else:
+                _guard(impl, n, peer.exponent, settings, max_peer_seconds, max_peer_gb)
+            impls.append(impl)
+    trial_inputs.clear()
+    for _ in range(repeats):
+        for impl in impls:
+            if impl.status != "ok":
+                continue
+            if settle:
+                time.sleep(settle)
+            try:
+                seconds, peak, _ = measure(impl.fn)
+            except Exception as exc:
+                impl.status, impl.reason = "error", f"error: {type(exc).__name__}: {exc}"
+                continue
+            impl.times.append(seconds)
+            impl.peaks.append(peak)
+    bound = case.bound(inputs) if case.bound else None
+    records = []
+    for impl in impls:
+        rec = {"case": case.name, "kind": case.kind, "impl": impl.label,
+               "threads": impl.threads, "status": impl.status, "reason": impl.reason,
+               "times": impl.times}
+        if impl.status == "ok" and impl.times:
+            rec.update(median=statistics.median(impl.times), min=min(impl.times),
+                       max=max(impl.times),
+                       peak_mb=None if None in impl.peaks else max(impl.peaks))
+        if bound is not None:
+            rec["work"], rec["work_unit"] = bound
+        records.append(rec)
+    return records
+
+
+def bound_seconds(rec, rates, dtype):
+    """The arithmetic (or bandwidth) bound of a record's work, or None."""
+    if "work" not in rec or not rates:
+        return None
+    if rec["work_unit"] == "flop":
+        rate = rates.get(f"gemm_{dtype}")
+    else:
+        rate = rates.get("copy_bandwidth")
+    return rec["work"] / rate if rate else None
+
+
+# ------------------------------------------------------------------ printing
+
+def _fmt_s(x):
+    return "-" if x is None else (f"{x:.4f}" if x < 10 else f"{x:.1f}")
+
+
+def print_records(records, rates, dtype, out):
+    head = (f"{'case':28s} {'implementation':44s} {'thr':>4s} {'median s':>9s} "
+            f"{'min-max s':>17s} {'peak MB':>8s} {'x compiled':>10s} {'/ bound':>8s}")
+    out(head)
+    out("-" * len(head))
+    base = {}
+    for rec in records:
+        if rec["impl"] == "compiled" and rec.get("median") and rec["case"] not in base:
+            base[rec["case"]] = rec["median"]
+    last = None
+    for rec in records:
+        name = rec["case"] if rec["case"] != last else ""
+        last = rec["case"]
+        thr = "" if rec["threads"] is None else str(rec["threads"])
+        if rec["status"] != "ok" or not rec.get("times"):
+            out(f"{name:28s} {rec['impl'][:44]:44s} {thr:>4s} {rec['reason']}")
+            continue
+        spread = f"{_fmt_s(rec['min'])}-{_fmt_s(rec['max'])}"
+        peak = "n/a" if rec["peak_mb"] is None else f"{rec['peak_mb']:.1f}"
+        ratio = (f"{rec['median'] / base[rec['case']]:.1f}x"
+                 if rec["case"] in base and rec["impl"] != "compiled" else "")
+        bound = bound_seconds(rec, rates, dtype)
+        over = f"{rec['median'] / bound:.2f}" if bound else ""
+        out(f"{name:28s} {rec['impl'][:44]:44s} {thr:>4s} {_fmt_s(rec['median']):>9s} "
+            f"{spread:>17s} {peak:>8s} {ratio:>10s} {over:>8s}")
+
+
+def print_scaling(records, threads, out):
+    resolved = [fastal.resolve_n_threads(t) for t in threads]
+    out("")
+    out("thread scaling (compiled backend, median seconds; speed-up over "
+        f"{resolved[0]} thread{'s' if resolved[0] > 1 else ''})")
+    out(f"{'case':28s}" + "".join(f"{t:>9d}T" for t in resolved) + "   speed-up")
+    by_case = {}
+    for rec in records:
+        if rec["impl"] == "compiled" and rec.get("median"):
+            by_case.setdefault(rec["case"], {})[rec["threads"]] = rec["median"]
+    for case, times in by_case.items():
+        row = [times.get(t) for t in resolved]
+        ups = " ".join(f"{row[0] / t:.2f}" if t and row[0] else "-" for t in row[1:])
+        out(f"{case:28s}" + "".join(f"{_fmt_s(t):>10s}" for t in row) + f"   {ups}")
+
+
+# ------------------------------------------------------------------ compare
+
+def _pairs(a_recs, b_recs):
+    """(case, impl, threads label, a, b) for every timing present in both records."""
+    def group(recs):
+        out = {}
+        for rec in recs:
+            if rec.get("status") == "ok" and rec.get("times"):
+                out.setdefault((rec["case"], rec["impl"]), {})[rec["threads"]] = rec
+        return out
+    A, B = group(a_recs), group(b_recs)
+    for key in A:
+        if key not in B:
+            continue
+        ta, tb = A[key], B[key]
+        common = [t for t in ta if t in tb]
+        if common:
+            for t in common:
+                yield key + ("" if t is None else str(t), ta[t], tb[t])
+        elif len(ta) == 1 and len(tb) == 1:
+            (t1, r1), (t2, r2) = next(iter(ta.items())), next(iter(tb.items()))
+            yield key + (f"{t1}->{t2}", r1, r2)
+
+
+def verdict(a, b):
+    """'faster' / 'slower' when the min-max ranges of b and a do not overlap, else 'same'."""
+    if b["max"] < a["min"]:
+        return "faster"
+    if b["min"] > a["max"]:
+        return "slower"
+    return "same (within noise)"
+
+
+def compare(a, b, out=print):
+    """Print the B / A time ratio per case and implementation; returns the rows."""
+    rows = []
+    for case, impl, thr, ra, rb in _pairs(a["records"], b["records"]):
+        ratio = rb["median"] / ra["median"] if ra["median"] > 0 else float("inf")
+        rows.append({"case": case, "impl": impl, "threads": thr, "a": ra["median"],
+                     "b": rb["median"], "ratio": ratio, "verdict": verdict(ra, rb)})
+    head = (f"{'case':28s} {'implementation':44s} {'threads':>7s} {'A s':>9s} {'B s':>9s} "
+            f"{'B/A':>7s}  verdict")
+    out(head)
+    out("-" * len(head))
+    for r in rows:
+        out(f"{r['case']:28s} {r['impl'][:44]:44s} {r['threads']:>7s} {_fmt_s(r['a']):>9s} "
+            f"{_fmt_s(r['b']):>9s} {r['ratio']:7.2f}  {r['verdict']}")
+    if not rows:
+        out("(no case and implementation timed in both records)")
+    return rows
+
+
+def load_record(path):
+    try:
+        with open(path) as fh:
+            rec = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read a benchmark record ({exc})") from None
+    if not isinstance(rec, dict) or rec.get("format") != FORMAT or "records" not in rec:
+        raise ValueError(f"{path}: not a {FORMAT} record (write one with --json)")
+    return rec
+
+
+def compare_main(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m fastal.benchmark compare",
+        description="B / A median time per case and implementation; 'faster' or 'slower' only "
+                    "when the min-max ranges of the repeats do not overlap.")
+    parser.add_argument("a", help="the reference record (--json)")
+    parser.add_argument("b", help="the record compared with it")
+    args = parser.parse_args(argv)
+    try:
+        a, b = load_record(args.a), load_record(args.b)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(f"A: {args.a} ({a['machine'].get('cpu')}, n = {a['settings'].get('n')}, "
+          f"threads {a['settings'].get('threads')})")
+    print(f"B: {args.b} ({b['machine'].get('cpu')}, n = {b['settings'].get('n')}, "
+          f"threads {b['settings'].get('threads')})")
+    if a["settings"].get("n") != b["settings"].get("n") or \
+            a["settings"].get("dtype") != b["settings"].get("dtype"):
+        print("note: the two records have different shapes or dtypes")
+    compare(a, b)
+    return 0
+
+
+# ------------------------------------------------------------------ main
+
+def run_main(argv, out=print):
+    parser = build_parser()
+    args = check_settings(parser.parse_args(argv), parser)
+    threads = args.threads or [None]
+    info = machine_info()
+    out(f"fastal {info['versions']['fastal']} | {info['cpu']} | {info['cpus_available']} CPUs "
+        f"available | BLAS: " + ", ".join(f"{b.get('internal_api')} {b.get('version')} "
+                                          f"({b.get('num_threads')} threads)"
+                                          for b in info["blas"] if "error" not in b))
+    rates = {"gemm_float64": gemm_rate(np.float64, args.gemm_size),
+             "gemm_float32": gemm_rate(np.float32, args.gemm_size),
+             "copy_bandwidth": copy_bandwidth(args.bandwidth_mb)}
+    out(f"GEMM rate ({args.gemm_size}^3): float64 {rates['gemm_float64'] / 1e9:.1f} GFLOP/s, "
+        f"float32 {rates['gemm_float32'] / 1e9:.1f} GFLOP/s; copy bandwidth "
+        f"{rates['copy_bandwidth'] / 1e9:.1f} GB/s (read + write)")
+    source = args.data or "random normal rows"
+    out(f"n = {args.n} x d = {args.d} {args.dtype} ({source}), batch {args.batch}, labeled "
+        f"{args.labeled}, {args.repeats} interleaved repeats; '/ bound': time over n^2 d flops "
+        "(density, k-NN) or n L d flops (ranked, k-center, min distance) at the GEMM rate, "
+        "or one read of the rows at the copy bandwidth (cosine similarity)")
+    out("")
+    settings = (args.n, args.d, args.dtype, args.batch, args.labeled, args.seed,
+                args.data_array)
+    records = []
+    printed = 0
+    for case in args.case_list:
+        records += run_case(case, settings, threads, args.repeats, peers=not args.no_peers,
+                            twin=not args.no_twin, max_peer_seconds=args.max_peer_seconds,
+                            max_peer_gb=args.max_peer_gb, settle=args.settle)
+        if printed == 0:
+            print_records(records, rates, args.dtype, out)
+        else:
+            lines = []
+            print_records(records[printed:], rates, args.dtype, lines.append)
+            for line in lines[2:]:
+                out(line)
+        printed = len(records)
+    if len(threads) > 1:
+        print_scaling(records, threads, out)
+    if args.json:
+        for rec in records:
+            rec["bound_s"] = bound_seconds(rec, rates, args.dtype)
+        document = {
+            "format": FORMAT, "machine": info, "rates": rates,
+            "settings": {"n": args.n, "d": args.d, "dtype": args.dtype, "batch": args.batch,
+                         "labeled": args.labeled, "seed": args.seed, "data": args.data,
+                         "repeats": args.repeats, "threads": args.threads,
+                         "cases": [c.name for c in args.case_list]},
+            "records": records,
+        }
+        with open(args.json, "w") as fh:
+            json.dump(document, fh, indent=1)
+        out(f"\nwrote {args.json}")
+    return records
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "compare":
+        return compare_main(argv[1:])
+    if argv and argv[0] == "list":
+        for case in get_cases():
+            print(f"{case.name:28s} {case.kind:9s} {case.description}")
+        return 0
+    run_main(argv)
+    return 0

@@ -1,0 +1,210 @@
+"""python -m fastal.benchmark: cases on both backends, records, compare, errors (tiny sizes)."""
+import json
+
+import numpy as np
+import pytest
+
+import fastal
+from fastal.benchmark import CASES, case_names, get_cases, main
+from fastal.benchmark import cli
+from fastal.benchmark.cases import Peer
+
+SMALL = ["--n", "60", "--d", "4", "--batch", "3", "--labeled", "6", "--repeats", "1",
+         "--gemm-size", "64", "--bandwidth-mb", "1", "--settle", "0"]
+SETTINGS = (60, 4, "float64", 3, 6, 0, None)
+
+
+def test_case_list_covers_the_work():
+    names = set(case_names())
+    assert {"density_euclidean", "density_manhattan", "density_cosine",
+            "cosine_similarity_density", "knn_density_euclidean", "knn_density_manhattan",
+            "ranked_batch", "kcenter", "min_distance", "uncertainty_sampling",
+            "ranked_batch_strategy", "coreset", "information_density",
+            "graph_density"} <= names
+    assert {case.kind for case in CASES} == {"kernel", "strategy"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_every_case_runs_on_both_backends(case):
+    inputs = case.setup(*SETTINGS)
+    results = {}
+    for backend in ("compiled", "python"):
+        with fastal.use_backend(backend):
+            results[backend] = case.run(inputs) if case.kind == "strategy" else \
+                case.run(inputs, n_jobs=1)
+    a, b = results["compiled"], results["python"]
+    if isinstance(a, tuple):          # knn_density: (density, graph)
+        a, b = a[0], b[0]
+    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-6,
+                               atol=1e-9)
+
+
+def test_run_case_records_every_implementation():
+    case = get_cases(["ranked_batch"])[0]
+    records = cli.run_case(case, SETTINGS, [1, 2], repeats=2, settle=0)
+    impls = [(r["impl"], r["threads"]) for r in records]
+    assert impls[:3] == [("compiled", 1), ("compiled", min(2, fastal._config.available_cpus())),
+                         ("numpy", None)]
+    for rec in records:
+        if rec["status"] == "ok":
+            assert len(rec["times"]) == 2 and rec["min"] <= rec["median"] <= rec["max"]
+            assert rec["work_unit"] == "flop"
+        else:
+            assert rec["reason"].startswith(("skipped:", "error:"))
+
+
+def test_missing_peer_is_skipped(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_modal(name, *args, **kwargs):
+        if name == "modAL" or name.startswith("modAL."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_modal)
+    monkeypatch.setattr(cli.importlib, "import_module",
+                        lambda name: no_modal(name))
+    case = get_cases(["density_euclidean"])[0]
+    records = cli.run_case(case, SETTINGS, [None], repeats=1, settle=0)
+    peer = [r for r in records if r["impl"].startswith("modAL")]
+    assert peer and peer[0]["status"] == "skipped"
+    assert peer[0]["reason"].startswith("skipped: not installed")
+    assert records[0]["status"] == "ok"
+
+
+def test_peer_over_the_memory_limit_is_skipped():
+    case = get_cases(["density_euclidean"])[0]
+    records = cli.run_case(case, SETTINGS, [None], repeats=1, max_peer_gb=1e-9, settle=0)
+    peer = [r for r in records if r["impl"].startswith("modAL")][0]
+    assert peer["status"] == "skipped" and "--max-peer-gb" in peer["reason"]
+
+
+def test_slow_peer_is_skipped_from_a_trial(monkeypatch):
+    import dataclasses
+    import time
+    slow = Peer("slow peer", "numpy", lambda inp: time.sleep(0.01), exponent=2.0)
+    case = dataclasses.replace(get_cases(["min_distance"])[0], peers=(slow,))
+    settings = (2500, 2, "float64", 3, 6, 0, None)
+    records = cli.run_case(case, settings, [1], repeats=1, twin=False,
+                           max_peer_seconds=0.02, settle=0)
+    rec = records[-1]
+    assert rec["status"] == "skipped" and "--max-peer-seconds" in rec["reason"]
+
+
+def test_cli_json_round_trip(tmp_path, capsys):
+    out = tmp_path / "run.json"
+    assert main(SMALL + ["--cases", "density_euclidean", "kcenter", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "GEMM rate" in text and "density_euclidean" in text and "kcenter" in text
+    doc = json.loads(out.read_text())
+    assert doc["format"] == cli.FORMAT
+    assert doc["settings"]["n"] == 60 and doc["settings"]["cases"] == ["density_euclidean",
+                                                                      "kcenter"]
+    assert {"cpu", "cores", "blas", "versions"} <= set(doc["machine"])
+    assert doc["machine"]["versions"]["numpy"] == np.__version__
+    assert doc["rates"]["gemm_float64"] > 0 and doc["rates"]["copy_bandwidth"] > 0
+    compiled = [r for r in doc["records"] if r["impl"] == "compiled"]
+    assert len(compiled) == 2 and all(r["median"] > 0 and r["bound_s"] > 0 for r in compiled)
+    assert json.loads(json.dumps(doc)) == doc
+    assert cli.load_record(str(out)) == doc
+
+
+def test_cli_threads_prints_scaling(capsys):
+    main(SMALL + ["--cases", "min_distance", "--threads", "1", "2", "--no-peers", "--no-twin"])
+    text = capsys.readouterr().out
+    assert "thread scaling" in text
+
+
+def test_cli_data_file(tmp_path, capsys):
+    path = tmp_path / "rows.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32))
+    main(["--data", str(path)] + SMALL[4:] + ["--cases", "min_distance", "--no-peers"])
+    text = capsys.readouterr().out
+    assert "n = 40 x d = 3 float32" in text
+
+
+def _record(times_by_key):
+    return {"format": cli.FORMAT, "machine": {"cpu": "x"}, "settings": {"n": 10},
+            "records": [{"case": case, "impl": impl, "threads": thr, "status": "ok",
+                         "times": list(times), "median": float(np.median(times)),
+                         "min": min(times), "max": max(times)}
+                        for (case, impl, thr), times in times_by_key.items()]}
+
+
+def test_compare_flags_only_beyond_the_noise(tmp_path, capsys):
+    a = _record({("density_euclidean", "compiled", 1): [1.0, 1.1, 1.2],
+                 ("kcenter", "compiled", 1): [1.0, 1.1, 1.2],
+                 ("min_distance", "compiled", 1): [1.0, 1.1, 1.2],
+                 ("min_distance", "numpy", None): [2.0, 2.0, 2.0],
+                 ("only_in_a", "compiled", 1): [1.0]})
+    b = _record({("density_euclidean", "compiled", 2): [0.5, 0.55, 0.6],
+                 ("kcenter", "compiled", 2): [1.3, 1.4, 1.5],
+                 ("min_distance", "compiled", 2): [0.9, 1.05, 1.15],
+                 ("min_distance", "numpy", None): [2.0, 2.2, 2.4]})
+    rows = {(r["case"], r["impl"]): r for r in cli.compare(a, b, out=lambda line: None)}
+    assert set(rows) == {("density_euclidean", "compiled"), ("kcenter", "compiled"),
+                         ("min_distance", "compiled"), ("min_distance", "numpy")}
+    assert rows["density_euclidean", "compiled"]["verdict"] == "faster"
+    assert rows["density_euclidean", "compiled"]["ratio"] == pytest.approx(0.5)
+    assert rows["density_euclidean", "compiled"]["threads"] == "1->2"
+    assert rows["kcenter", "compiled"]["verdict"] == "slower"
+    assert rows["min_distance", "compiled"]["verdict"].startswith("same")
+    assert rows["min_distance", "numpy"]["verdict"].startswith("same")
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    pa.write_text(json.dumps(a))
+    pb.write_text(json.dumps(b))
+    assert main(["compare", str(pa), str(pb)]) == 0
+    text = capsys.readouterr().out
+    assert "faster" in text and "slower" in text and "0.50" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--cases", "no_such_case"], "unknown case"),
+    (["--n", "1"], "--n must be at least 2"),
+    (["--n", "10", "--labeled", "8", "--batch", "5"], "must not exceed"),
+    (["--repeats", "0"], "--repeats"),
+])
+def test_bad_arguments_exit_with_a_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_case_lists_the_valid_ones(capsys):
+    with pytest.raises(SystemExit):
+        main(["--cases", "nope"])
+    err = capsys.readouterr().err
+    assert "density_euclidean" in err and "graph_density" in err
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.arange(5.0), "2-D"),
+    (np.array([["a", "b"], ["c", "d"]]), "numbers"),
+    (np.ones((2, 2, 2)), "2-D"),
+])
+def test_bad_data_file(tmp_path, capsys, array, message):
+    path = tmp_path / "bad.npy"
+    np.save(path, array)
+    with pytest.raises(SystemExit):
+        main(["--data", str(path)])
+    assert message in capsys.readouterr().err
+    with pytest.raises(ValueError, match=message):
+        cli.load_data(str(path))
+
+
+def test_unreadable_data_file(tmp_path, capsys):
+    path = tmp_path / "text.npy"
+    path.write_text("not an array")
+    with pytest.raises(SystemExit):
+        main(["--data", str(path)])
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_compare_rejects_other_files(tmp_path, capsys):
+    path = tmp_path / "x.json"
+    path.write_text("{}")
+    with pytest.raises(SystemExit):
+        main(["compare", str(path), str(path)])
+    assert "not a fastal-benchmark" in capsys.readouterr().err
