@@ -1,31 +1,30 @@
-"""pytest-benchmark suite: each kernel on the compiled backend and on its NumPy twin.
+"""pytest-benchmark suite: every kernel case of ``fastal.benchmark`` on the compiled
+backend and on its NumPy twin (the same cases as ``python -m fastal.benchmark``).
 
     pytest bench/test_bench_kernels.py --benchmark-columns=min,mean --benchmark-group-by=param:case
 
-Sizes are modest so the twins finish; bench/peers.py runs the large cases.
+Each case runs on ``case.bench_n`` rows x 50 float64 features (2,000 for the
+k-NN, manhattan and quadratic strategy cases, 4,000 otherwise), a batch of 100
+against 500 labeled rows, so the twins finish; ``python -m fastal.benchmark``
+runs the user's shapes and the peers.
 """
-import numpy as np
 import pytest
 
 import fastal
-from fastal import kernels as K
+from fastal.benchmark import CASES
 
-RNG = np.random.default_rng(0)
-X = RNG.normal(size=(4000, 50))
-U = RNG.random(3500)
+_INPUTS = {}
 
-CASES = {
-    "pairwise_euclidean": lambda: K.pairwise_density(X, include_self=False),
-    "pairwise_manhattan": lambda: K.pairwise_density(X[:2000], metric="manhattan"),
-    "cosine_similarity": lambda: K.pairwise_density(X, similarity="cosine"),
-    "knn_density_manhattan": lambda: K.knn_density(X[:2000]),
-    "ranked_batch_100": lambda: K.max_min_select(X[500:], X[:500], 100, scores=U),
-    "kcenter_100": lambda: K.max_min_select(X[500:], X[:500], 100),
-}
+
+def _inputs(case):
+    if case.bench_n not in _INPUTS:
+        _INPUTS[case.bench_n] = case.setup(case.bench_n, 50, "float64", 100, 500, 0)
+    return _INPUTS[case.bench_n]
 
 
 @pytest.mark.parametrize("backend", ["compiled", "python"])
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "kernel"], ids=lambda c: c.name)
 def test_kernel(benchmark, backend, case):
+    inputs = _inputs(case)
     with fastal.use_backend(backend):
-        benchmark(CASES[case])
+        benchmark(case.run, inputs)
