@@ -141,6 +141,7 @@ class _Impl:
         self.trial, self.memory = trial, memory
         self.times, self.peaks = [], []
         self.status, self.reason = "ok", ""
+        self.warm = False
 
 
 def _compiled_fn(case, inputs, threads):
@@ -188,6 +189,7 @@ def _guard(impl, n, exponent, settings, limit_s, limit_gb):
         return
     try:
         seconds, _, _ = measure(impl.trial, interval=0.05)
+        impl.warm = True
     except Exception as exc:
         impl.status, impl.reason = "error", f"error: {type(exc).__name__}: {exc}"
         return
@@ -205,7 +207,9 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
 
     Before every timed call the process sleeps ``settle`` seconds, so the worker
     threads of the previous call's thread pool (OpenBLAS, OpenMP), which spin
-    for a while after their work, do not compete with the next one.
+    for a while after their work, do not compete with the next one.  Every
+    implementation first runs once untimed on at most TRIAL_N rows (imports,
+    first-call work); that run is also the trial that scales to the time limit.
     """
     n, d, dtype, batch, labeled, seed, data = settings
     inputs = case.setup(*settings)
@@ -224,7 +228,8 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     impls = []
     for threads in threads_list:
         label_threads = fastal.resolve_n_threads(threads)
-        impls.append(_Impl("compiled", label_threads, _compiled_fn(case, inputs, threads)))
+        impls.append(_Impl("compiled", label_threads, _compiled_fn(case, inputs, threads),
+                           trial=trial(lambda inp, t=threads: _compiled_fn(case, inp, t)())))
     if twin:
         impl = _Impl("numpy", None, _twin_fn(case, inputs),
                      trial=trial(lambda inp: _twin_fn(case, inp)()))
@@ -241,6 +246,12 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
             else:
                 _guard(impl, n, peer.exponent, settings, max_peer_seconds, max_peer_gb)
             impls.append(impl)
+    for impl in impls:       # imports and first-call work, untimed, on at most TRIAL_N rows
+        if impl.status == "ok" and impl.trial is not None and not impl.warm:
+            try:
+                impl.trial()
+            except Exception as exc:
+                impl.status, impl.reason = "error", f"error: {type(exc).__name__}: {exc}"
     trial_inputs.clear()
     for _ in range(repeats):
         for impl in impls:
