@@ -1,7 +1,6 @@
 """Experiment runner: resume, determinism, errors, plots, building blocks."""
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -93,7 +92,7 @@ def test_resume_after_a_real_kill(tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if os.path.exists(path) and len(read_records(path)[0]) >= 3:
-            proc.send_signal(signal.SIGKILL)
+            proc.kill()             # SIGKILL (TerminateProcess on Windows)
             break
         time.sleep(0.005)
     proc.wait(timeout=60)

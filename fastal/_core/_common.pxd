@@ -26,17 +26,22 @@ cdef extern from *:
     static int omp_get_max_threads(void) { return 1; }
     static int omp_get_thread_num(void) { return 0; }
     #endif
-    #if defined(__GNUC__) || defined(__clang__)
-    static inline int fastal_flag_get(const int *f) { return __atomic_load_n(f, __ATOMIC_RELAXED); }
-    static inline void fastal_flag_set(int *f) { __atomic_store_n(f, 1, __ATOMIC_RELAXED); }
+    #if defined(_MSC_VER) && !defined(__clang__) && !defined(__cplusplus)
+    #define FASTAL_INLINE __inline
     #else
-    static inline int fastal_flag_get(const int *f) { return *(const volatile int *)f; }
-    static inline void fastal_flag_set(int *f) { *(volatile int *)f = 1; }
+    #define FASTAL_INLINE inline
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    static FASTAL_INLINE int fastal_flag_get(const int *f) { return __atomic_load_n(f, __ATOMIC_RELAXED); }
+    static FASTAL_INLINE void fastal_flag_set(int *f) { __atomic_store_n(f, 1, __ATOMIC_RELAXED); }
+    #else
+    static FASTAL_INLINE int fastal_flag_get(const int *f) { return *(const volatile int *)f; }
+    static FASTAL_INLINE void fastal_flag_set(int *f) { *(volatile int *)f = 1; }
     #endif
     /* A kernel's stop state: the flag its threads watch, and the exception a
        signal handler raised, held (not pending) until the kernel re-raises it. */
     typedef struct { int flag; PyObject *type, *value, *tb; } fastal_stop;
-    static inline void fastal_stop_init(fastal_stop *s) {
+    static FASTAL_INLINE void fastal_stop_init(fastal_stop *s) {
         s->flag = 0; s->type = NULL; s->value = NULL; s->tb = NULL;
     }
     /* with the GIL: run the signal handlers; 1 if one raised (exception kept in s) */
@@ -53,8 +58,15 @@ cdef extern from *:
         s->type = s->value = s->tb = NULL;
         return -1;
     }
+    #if (defined(_MSC_VER) && !defined(__clang__)) || defined(FASTAL_PORTABLE_C)
+    /* 2**-64 and 2**-960 as exact products, for compilers without hexadecimal floats */
+    #define FASTAL_KEY_UNIT (1.0 / 18446744073709551616.0)
+    #define FASTAL_POW2_M320 (FASTAL_KEY_UNIT * FASTAL_KEY_UNIT * FASTAL_KEY_UNIT * FASTAL_KEY_UNIT * FASTAL_KEY_UNIT)
+    #define FASTAL_TINY (FASTAL_POW2_M320 * FASTAL_POW2_M320 * FASTAL_POW2_M320)
+    #else
     #define FASTAL_TINY 0x1p-960
     #define FASTAL_KEY_UNIT 0x1p-64
+    #endif
     """
     const double FASTAL_TINY
     const double FASTAL_KEY_UNIT

@@ -10,6 +10,10 @@
  * vectorisation is across columns c (16 at a time, in registers).  GCC builds
  * an AVX2 clone next to the portable one and picks at load time; no FMA is
  * enabled, so no product is fused into a sum.
+ *
+ * Compilers without GCC's vector extensions (MSVC), or any compiler given
+ * -DFASTAL_PORTABLE_C, get plain C loops instead that add the same terms in
+ * the same order, so they return the same bits.
  */
 #ifndef FASTAL_SIMD_H
 #define FASTAL_SIMD_H
@@ -18,11 +22,26 @@
 #include <string.h>
 #include <math.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FASTAL_NO_CLONES)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(FASTAL_PORTABLE_C)
+#define FASTAL_VECTOR_EXT 1
+#else
+#define FASTAL_VECTOR_EXT 0
+#endif
+
+#if defined(_MSC_VER) && !defined(__clang__) && !defined(__cplusplus)
+#define FASTAL_SIMD_INLINE __inline
+#else
+#define FASTAL_SIMD_INLINE inline
+#endif
+
+#if FASTAL_VECTOR_EXT && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+    && !defined(FASTAL_NO_CLONES)
 #define FASTAL_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define FASTAL_CLONES
 #endif
+
+#if FASTAL_VECTOR_EXT
 
 typedef double fastal_v4d __attribute__((vector_size(32)));
 typedef int64_t fastal_v4i __attribute__((vector_size(32)));
@@ -92,40 +111,6 @@ static void fastal_block_raw_ld(const double *x, const double *RT, ptrdiff_t ld,
         }
         out[c] = s;
     }
-}
-
-static inline void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d, ptrdiff_t bj,
-                                    int metric, double *out)
-{
-    fastal_block_raw_ld(x, RT, bj, d, bj, metric, out);
-}
-
-/* Candidate filter of the matrix-product k-NN tiles (see fastal/_core/_knn.pyx).
- *
- * For c in [c0, nb): approx[c] = sa + sb[c] - 2 g[c] (metric 0, squared
- * euclidean from centred rows) or 1 - g[c] (metric 2, cosine of unit rows),
- * written over g; returns how many satisfy approx <= thr_row or approx <=
- * thr_col[c].  Branch-free so that it vectorises.
- */
-FASTAL_CLONES
-static ptrdiff_t fastal_filter_row(double *g, double sa, const double *sb, double thr_row,
-                                   const double *thr_col, ptrdiff_t c0, ptrdiff_t nb, int metric)
-{
-    ptrdiff_t c, hits = 0;
-    if (metric == 0) {
-        for (c = c0; c < nb; ++c) {
-            const double a = sa + sb[c] - 2.0 * g[c];
-            g[c] = a;
-            hits += (a <= thr_row) | (a <= thr_col[c]);
-        }
-    } else {
-        for (c = c0; c < nb; ++c) {
-            const double a = 1.0 - g[c];
-            g[c] = a;
-            hits += (a <= thr_row) | (a <= thr_col[c]);
-        }
-    }
-    return hits;
 }
 
 
@@ -262,6 +247,159 @@ static double fastal_min_row(double *g, double sa, const double *sb, ptrdiff_t n
         if (m1[q] < best) best = m1[q];
     }
     return best;
+}
+
+
+#else  /* plain C: the same sums, term by term, without vector types */
+
+FASTAL_CLONES
+static void fastal_block_raw_ld(const double *x, const double *RT, ptrdiff_t ld, ptrdiff_t d,
+                                ptrdiff_t bj, int metric, double *out)
+{
+    ptrdiff_t c, k;
+    for (c = 0; c < bj; ++c)
+        out[c] = 0.0;
+    for (k = 0; k < d; ++k) {
+        const double s = x[k];
+        const double *rt = RT + k * ld;
+        if (metric == 0) {
+            for (c = 0; c < bj; ++c) { const double t = s - rt[c]; out[c] = out[c] + t * t; }
+        } else if (metric == 1) {
+            for (c = 0; c < bj; ++c) out[c] = out[c] + fabs(s - rt[c]);
+        } else {
+            for (c = 0; c < bj; ++c) out[c] = out[c] + s * rt[c];
+        }
+    }
+}
+
+/* The vector versions add v[c] into 8 lanes (lane q takes c = c0 + q mod 8),
+   then combine the lanes as ((l0 + l1) + (l2 + l3)) with l_q = lane q + lane
+   q + 4, then add the tail: done here with an array of 8 sums. */
+static FASTAL_SIMD_INLINE double fastal_lane_sum(const double *lanes, double tail)
+{
+    const double l0 = lanes[0] + lanes[4], l1 = lanes[1] + lanes[5];
+    const double l2 = lanes[2] + lanes[6], l3 = lanes[3] + lanes[7];
+    return ((l0 + l1) + (l2 + l3)) + tail;
+}
+
+static ptrdiff_t fastal_density_row(double *g, double sa, const double *sb, ptrdiff_t c0,
+                                    ptrdiff_t nb, int mode, int transform, double scale,
+                                    double recheck, double tiny, double *v, double *col_acc,
+                                    double *row_sum)
+{
+    ptrdiff_t c, hits = 0;
+    double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    double tail = 0.0;
+    int q;
+    if (mode == 0) {
+        for (c = c0; c < nb; ++c) {
+            const double a = sa + sb[c] - 2.0 * g[c];
+            g[c] = a;
+            hits += a < recheck * (sa + sb[c]);
+        }
+    } else if (mode == 1) {
+        for (c = c0; c < nb; ++c)
+            hits += g[c] < tiny;
+    } else if (mode == 2) {
+        for (c = c0; c < nb; ++c) {
+            const double a = 1.0 - g[c];
+            g[c] = a < 0.0 ? 0.0 : (a > 2.0 ? 2.0 : a);
+        }
+    }
+    if (mode <= 1) {
+        for (c = c0; c < nb; ++c) {
+            const double dist = sqrt(g[c] > 0.0 ? g[c] : 0.0);
+            v[c] = transform == 0 ? scale / (scale + dist) : dist;
+        }
+    } else {
+        for (c = c0; c < nb; ++c)
+            v[c] = transform == 0 ? scale / (scale + g[c]) : g[c];
+    }
+    if (col_acc != NULL)
+        for (c = c0; c < nb; ++c)
+            col_acc[c] += v[c];
+    for (c = c0; c + 8 <= nb; c += 8)
+        for (q = 0; q < 8; ++q)
+            lanes[q] = lanes[q] + v[c + q];
+    for (; c < nb; ++c)
+        tail += v[c];
+    *row_sum += fastal_lane_sum(lanes, tail);
+    return hits;
+}
+
+static ptrdiff_t fastal_density_row_single(float *g, float sa, const float *sb, ptrdiff_t c0,
+                                           ptrdiff_t nb, float recheck, float *v,
+                                           double *col_acc, double *row_sum)
+{
+    ptrdiff_t c, hits = 0;
+    double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    double tail = 0.0;
+    int q;
+    for (c = c0; c < nb; ++c) {
+        const float a = sa + sb[c] - 2.0f * g[c];
+        g[c] = a > 0.0f ? a : 0.0f;
+        hits += a < recheck * (sa + sb[c]);
+    }
+    for (c = c0; c < nb; ++c)
+        v[c] = 1.0f / (1.0f + sqrtf(g[c]));
+    if (col_acc != NULL)
+        for (c = c0; c < nb; ++c)
+            col_acc[c] += (double)v[c];
+    for (c = c0; c + 8 <= nb; c += 8)
+        for (q = 0; q < 8; ++q)
+            lanes[q] = lanes[q] + (double)v[c + q];
+    for (; c < nb; ++c)
+        tail += (double)v[c];
+    *row_sum += fastal_lane_sum(lanes, tail);
+    return hits;
+}
+
+static double fastal_min_row(double *g, double sa, const double *sb, ptrdiff_t nb)
+{
+    ptrdiff_t c;
+    double best = INFINITY;
+    for (c = 0; c < nb; ++c) {
+        const double a = sa + sb[c] - 2.0 * g[c];
+        g[c] = a;
+        if (a < best) best = a;
+    }
+    return best;
+}
+
+#endif  /* FASTAL_VECTOR_EXT */
+
+static FASTAL_SIMD_INLINE void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d,
+                                                ptrdiff_t bj, int metric, double *out)
+{
+    fastal_block_raw_ld(x, RT, bj, d, bj, metric, out);
+}
+
+/* Candidate filter of the matrix-product k-NN tiles (see fastal/_core/_knn.pyx).
+ *
+ * For c in [c0, nb): approx[c] = sa + sb[c] - 2 g[c] (metric 0, squared
+ * euclidean from centred rows) or 1 - g[c] (metric 2, cosine of unit rows),
+ * written over g; returns how many satisfy approx <= thr_row or approx <=
+ * thr_col[c].  Branch-free so that it vectorises.
+ */
+FASTAL_CLONES
+static ptrdiff_t fastal_filter_row(double *g, double sa, const double *sb, double thr_row,
+                                   const double *thr_col, ptrdiff_t c0, ptrdiff_t nb, int metric)
+{
+    ptrdiff_t c, hits = 0;
+    if (metric == 0) {
+        for (c = c0; c < nb; ++c) {
+            const double a = sa + sb[c] - 2.0 * g[c];
+            g[c] = a;
+            hits += (a <= thr_row) | (a <= thr_col[c]);
+        }
+    } else {
+        for (c = c0; c < nb; ++c) {
+            const double a = 1.0 - g[c];
+            g[c] = a;
+            hits += (a <= thr_row) | (a <= thr_col[c]);
+        }
+    }
+    return hits;
 }
 
 #endif
