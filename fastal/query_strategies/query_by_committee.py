@@ -1,5 +1,5 @@
 """Query by committee: vote entropy or mean KL divergence of a bagged committee."""
-import logging
+import warnings
 
 import numpy as np
 
@@ -11,7 +11,6 @@ from fastal.query_strategies._selection import ScoredQueryStrategy
 from fastal.query_strategies._uncertainty import entropy
 from fastal.utils import seed_random_state
 
-LOGGER = logging.getLogger(__name__)
 __all__ = ["QueryByCommittee"]
 DISAGREEMENTS = ("vote", "kl_divergence")
 
@@ -42,8 +41,9 @@ class QueryByCommittee(ScoredQueryStrategy):
     dataset : Dataset
     models : list of fastal models, scikit-learn classifiers or model class names (required)
         Each student is trained on a bootstrap sample of the labeled rows
-        (re-drawn until it holds every label), at construction and after
-        every update.  A scikit-learn classifier is wrapped by
+        (re-drawn until it holds every label, with a ``UserWarning`` that
+        counts the re-draws where libact prints a line on stdout), at
+        construction and after every update.  A scikit-learn classifier is wrapped by
         ``fastal.models.as_model``; a name is a ``fastal.models`` class,
         built with its defaults.
     disagreement : {'vote', 'kl_divergence'}, default 'vote'
@@ -105,12 +105,19 @@ class QueryByCommittee(ScoredQueryStrategy):
         if n_labeled == 0:
             raise ValueError("QueryByCommittee needs labeled entries to train its committee")
         n_labels = dataset.get_num_of_labels()
+        redrawn = 0
         for student in self.students:
             bag = self._labeled_uniform_sample(n_labeled)
             while bag.get_num_of_labels() != n_labels:
                 bag = self._labeled_uniform_sample(n_labeled)
-                LOGGER.warning("There is student receiving only one label, re-sample the bag.")
+                redrawn += 1
             student.train(bag)
+        if redrawn:
+            # libact prints "There is student receiving only one label, re-sample the bag."
+            # on stdout for every bag drawn again
+            warnings.warn(f"QueryByCommittee: bootstrap bags that missed one of the {n_labels} "
+                          f"labels were drawn again ({redrawn} re-draw{'s' * (redrawn != 1)})",
+                          UserWarning, stacklevel=2)
 
     def update(self, entry_id, label):
         """Retrain the committee after a new label."""
