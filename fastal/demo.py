@@ -5,6 +5,7 @@ margin) asks for 20 more labels from an ideal oracle, and the test accuracy
 is printed next to random sampling's.
 """
 import argparse
+import textwrap
 import time
 
 import numpy as np
@@ -34,6 +35,15 @@ def run(rounds=10, batch=20, seed=0, out=print):
             strategies[name] = UncertaintySampling(pools[name], model=models[name], method="sm")
         else:
             strategies[name] = RandomSampling(pools[name], random_state=seed)
+    intro = (f"fastal demo: active learning on scikit-learn's digits ({len(y_train)} pool "
+             f"images of 8x8 pixels, {len(y_test)} test images, 10 classes). Two learners start "
+             f"from the same 10 labeled images. Each round, one asks for the {batch} labels its "
+             f"model is least sure about (uncertainty sampling, smallest margin) and the other "
+             f"for {batch} random ones; a logistic regression is trained on each pool and "
+             f"scored on the test images. Columns: labels = labeled images; margin acc, random "
+             f"acc = test accuracy of each learner; query s = seconds both queries took.")
+    out(textwrap.fill(intro, width=88))
+    out("")
     out(f"{'round':>5} {'labels':>6} {'margin acc':>10} {'random acc':>10} {'query s':>8}")
     history = []
     for r in range(rounds + 1):
@@ -53,11 +63,23 @@ def run(rounds=10, batch=20, seed=0, out=print):
     return history
 
 
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m fastal.demo",
+        description="Active learning on scikit-learn's digits: uncertainty sampling (smallest "
+                    "margin) against random sampling, test accuracy after each round of labels.")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="rounds of queries after the 10 starting labels (default 10)")
+    parser.add_argument("--batch", type=int, default=20,
+                        help="labels each learner asks for per round (default 20)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the train/test split, the starting labels and random "
+                             "sampling (default 0)")
+    return parser
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--batch", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.batch < 1:
         parser.error("--rounds and --batch must be positive")

@@ -12,8 +12,10 @@ import threading
 import time
 
 from fastal.experiment.protocols import PROTOCOLS
-from fastal.experiment.report import _pyplot, markdown_table, plot_curves, summarize
-from fastal.experiment.runner import OutputInUseError, output_lock, run, saved_rounds
+from fastal.experiment.report import (_SUMMARY_LEGEND, _protocols_in, _pyplot, markdown_table,
+                                      plot_curves, summarize)
+from fastal.experiment.runner import (OutputInUseError, _round_counts, output_lock, run,
+                                      saved_rounds)
 from fastal.experiment.strategies import STRATEGIES
 
 
@@ -58,18 +60,27 @@ def _parser():
     parser.add_argument("--noise", type=float, default=0.0, help="oracle label flip rate")
     parser.add_argument("--rounds", type=int, default=None, help="override the protocol's rounds")
     parser.add_argument("--batch", type=int, default=None, help="override the protocol's batch size")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="do not show the progress bar (finished tasks out of all)")
     return parser
 
 
 def _write_report(out, protocols, strategies):
-    """A learning-curve PNG per protocol and ``out/summary.md`` (also printed)."""
-    tables = []
+    """A learning-curve PNG per protocol run and ``out/summary.md`` (also printed).
+
+    The summary has a table for every protocol with finished results in
+    ``out``, those of earlier runs into the same folder included, then the
+    legend of the columns.
+    """
     for protocol in protocols:
         png = plot_curves(out, protocol, strategies=strategies)
-        tables.append(markdown_table(summarize(out, protocol), protocol))
         print(f"wrote {png}")
-    text = "\n".join(tables)
+    tables = []
+    for protocol in sorted(set(protocols) | set(_protocols_in(out))):
+        rows = summarize(out, protocol)
+        if rows:
+            tables.append(markdown_table(rows, protocol))
+    text = "\n".join(tables) + "\n" + _SUMMARY_LEGEND
     with open(os.path.join(out, "summary.md"), "w") as fh:
         fh.write(text)
     print(text)
@@ -78,11 +89,12 @@ def _write_report(out, protocols, strategies):
 def _run(parser, args, tasks, options):
     """Run the tasks and write the report while holding the output folder's lock."""
     try:
-        saved = saved_rounds(*tasks, **options)      # checks the arguments; writes nothing
+        saved, planned = _round_counts(*tasks, **options)   # checks the arguments; writes nothing
         with output_lock(args.out):
             _pyplot()     # now, so that a Ctrl-C cannot land in the import of its C modules
             if saved:
-                print(f"resuming: found {saved} saved rounds in {args.out}", file=sys.stderr)
+                print(f"resuming: {saved} of {planned} rounds found in {args.out}",
+                      file=sys.stderr)
             run(*tasks, n_jobs=args.n_jobs, progress=not args.no_progress, **options)
             _write_report(args.out, tasks[0], tasks[1])
     except OutputInUseError as exc:

@@ -9,6 +9,31 @@ from fastal.experiment.runner import read_records, task_of_path
 __all__ = ["load_curves", "summarize", "markdown_table", "plot_curves"]
 
 
+_SUMMARY_LEGEND = """\
+Columns:
+
+- **strategy**: the query strategy (one table per protocol, best AULC first).
+- **seeds**: finished seeds (every round recorded) averaged in the row.
+- **AULC**: area under the mean learning curve divided by its span of labels, that is
+  the mean test accuracy over the curve (higher is better).
+- **final acc**: mean test accuracy after the last round.
+- **labels to 90 %**, **labels to 95 %**: labeled samples at which the mean accuracy first
+  reaches 90 % / 95 % of the full-data accuracy; — when it never does.
+- **query s / seed**: seconds spent choosing queries, summed over the rounds, mean over seeds.
+- **fit s / seed**: seconds spent training the model, summed over the rounds, mean over seeds.
+- **full-data accuracy**: the model trained on the whole pool with every label, mean over seeds.
+"""
+
+
+def _protocols_in(out):
+    """Names of the protocols that ``out`` holds records of."""
+    folder = os.path.join(out, "records")
+    if not os.path.isdir(folder):
+        return []
+    return sorted(name for name in os.listdir(folder)
+                  if os.path.isdir(os.path.join(folder, name)))
+
+
 def load_curves(out, protocol):
     """{strategy: dict(n_labeled, accuracy (seeds x rounds), full_accuracy, fit, query)}.
 
@@ -80,6 +105,18 @@ def markdown_table(rows, protocol):
     return head + body
 
 
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _line_styles(n, colors=None):
+    """``n`` distinct (color, linestyle) pairs: the colour cycle with solid lines, then
+    again dashed, dotted and dash-dotted, so that more curves than colours stay apart."""
+    colors = list(colors or [f"C{i}" for i in range(10)])
+    return [{"color": colors[i % len(colors)],
+             "linestyle": _LINESTYLES[(i // len(colors)) % len(_LINESTYLES)]}
+            for i in range(n)]
+
+
 def _pyplot():
     """``matplotlib.pyplot`` with the file-only Agg backend (imported on first use)."""
     import matplotlib
@@ -98,16 +135,17 @@ def plot_curves(out, protocol, path=None, strategies=None, title=None):
         raise ValueError(f"no finished results for protocol {protocol!r} in {out}")
     path = path or os.path.join(out, f"{protocol}.png")
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
-    for strategy, c in sorted(curves.items()):
+    styles = _line_styles(len(curves), plt.rcParams["axes.prop_cycle"].by_key().get("color"))
+    for (strategy, c), style in zip(sorted(curves.items()), styles):
         n, acc = c["n_labeled"], c["accuracy"]
-        line, = ax.plot(n, acc.mean(axis=0), label=f"{strategy} ({acc.shape[0]} seeds)", lw=1.6)
+        ax.plot(n, acc.mean(axis=0), label=f"{strategy} ({acc.shape[0]} seeds)", lw=1.6, **style)
         lo, hi = np.quantile(acc, [0.1, 0.9], axis=0)
-        ax.fill_between(n, lo, hi, color=line.get_color(), alpha=0.15, lw=0)
+        ax.fill_between(n, lo, hi, color=style["color"], alpha=0.15, lw=0)
     ax.set_xlabel("labeled samples")
     ax.set_ylabel("test accuracy")
     ax.set_title(title or f"{protocol}: mean accuracy, 10-90 % band over seeds")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="lower right", ncol=1 if len(curves) <= 8 else 2)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -462,15 +462,14 @@ def _task(protocol, strategy, seed, out, factory, noise, parent):
     is interrupted, and a worker taking it between two tasks would print a
     traceback of its own.
     """
-    import logging
-
     from threadpoolctl import threadpool_limits
     if os.getpid() != parent and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # committees re-draw bootstrap bags that miss a class; with ten classes and
-    # few labels that is the rule, not news worth a warning per bag
-    logging.getLogger("fastal.query_strategies.query_by_committee").setLevel(logging.ERROR)
-    with threadpool_limits(limits=1):
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        # committees re-draw bootstrap bags that miss a class; with ten classes and
+        # few labels that is the rule, not news worth a warning per round
+        warnings.filterwarnings("ignore", message="QueryByCommittee: bootstrap bags",
+                                category=UserWarning)
         _run_task(protocol, strategy, seed, out, factory, noise)
     return protocol.name, strategy, seed
 
@@ -506,17 +505,24 @@ def saved_rounds(protocols, strategies, seeds, out, noise=0.0, rounds=None, batc
     ValueError
         For arguments ``run`` refuses.
     """
+    return _round_counts(protocols, strategies, seeds, out, noise, rounds, batch, initial)[0]
+
+
+def _round_counts(protocols, strategies, seeds, out, noise=0.0, rounds=None, batch=None,
+                  initial=None):
+    """``(saved, planned)``: the rounds of a ``run`` call that ``out`` holds, and all of them."""
     built, seeds, _ = _plan(protocols, strategies, seeds, noise, rounds, batch, initial)
-    total = 0
+    saved = planned = 0
     for protocol in built:
         config = _task_config(protocol, noise)
         for strategy in strategies:
             for seed in seeds:
+                planned += protocol.rounds + 1
                 data = _read_bytes(task_path(out, protocol.name, strategy, seed))
                 records, _, _ = _scan(data, protocol.name, strategy, seed)
                 if records and records[0]["config"] == config:
-                    total += len(records)
-    return total
+                    saved += len(records)
+    return saved, planned
 
 
 def run(protocols, strategies, seeds, out, n_jobs=None, noise=0.0, progress=True,
