@@ -74,9 +74,11 @@ def test_missing_peer_is_skipped(monkeypatch):
 
 
 def test_peer_over_the_memory_limit_is_skipped():
-    case = get_cases(["density_euclidean"])[0]
-    records = cli.run_case(case, SETTINGS, [None], repeats=1, max_peer_gb=1e-9, settle=0)
-    peer = [r for r in records if r["impl"].startswith("modAL")][0]
+    import dataclasses
+    big = Peer("n x n peer", "numpy", lambda inp: None, memory=lambda inp: 8 * 10 ** 9)
+    case = dataclasses.replace(get_cases(["density_euclidean"])[0], peers=(big,))
+    records = cli.run_case(case, SETTINGS, [None], repeats=1, max_peer_gb=1.0, settle=0)
+    peer = [r for r in records if r["impl"] == "n x n peer"][0]
     assert peer["status"] == "skipped" and "--max-peer-gb" in peer["reason"]
 
 
