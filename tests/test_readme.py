@@ -21,3 +21,13 @@ def test_the_text_example_runs():
     for line in lines[:2]:                      # five distinct unlabeled row numbers
         ids = [int(v) for v in line.strip("[]").split()]
         assert len(set(ids)) == 5 and not {0, 1, 100, 101, 200, 201} & set(ids)
+
+
+def test_the_usage_snippets_run_as_written():
+    use, one_call = python_blocks()[:2]
+    assert "load_digits" in use and "fastal.query" in one_call
+    namespace = {}
+    exec(compile(use, str(README), "exec"), namespace)
+    assert namespace["ds"].len_labeled() == 41 and len(set(namespace["batch"].tolist())) == 20
+    exec(compile(one_call, str(README), "exec"), namespace)
+    assert namespace["ids"].shape == (50,) and namespace["scores"].shape == (1797,)
