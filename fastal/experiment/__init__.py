@@ -7,20 +7,27 @@ Library use::
     print(markdown_table(summarize("results", "synthetic"), "synthetic"))
     plot_curves("results", "synthetic")
 
+One's own data: ``run([Protocol.from_arrays(X, y, name="mine")], ...)`` or
+``Protocol.from_file("pool.npz")``; on the command line ``--data FILE``.
+
 Command line: ``python -m fastal.experiment --help``.
 """
-from fastal.experiment.models import MarginSVC
+from fastal.experiment.data import load_data
+from fastal.experiment.models import MarginSVC, ModelSpec, SoftmaxDecisionAdapter, model_from_spec
 from fastal.experiment.oracles import NoisyLabeler, noisy_labels
 from fastal.experiment.protocols import PROTOCOLS, Protocol, get_protocol
-from fastal.experiment.report import load_curves, markdown_table, plot_curves, summarize
+from fastal.experiment.report import (answer, compare_to_random, comparison_table, load_curves,
+                                      markdown_table, plot_curves, protocol_report, summarize)
 from fastal.experiment.runner import (OutputInUseError, RecordWarning, read_records, run,
                                       run_task, saved_rounds)
 from fastal.experiment.stopping import (StopAfterLabels, StopAfterRounds, StopOnBudget,
-                                        StopOnPlateau, any_of)
+                                        StopOnPlateau, any_of, parse_stop)
 from fastal.experiment.strategies import STRATEGIES, get_strategy, register_strategy
 
 __all__ = ["run", "run_task", "read_records", "saved_rounds", "RecordWarning",
            "OutputInUseError", "summarize", "markdown_table", "plot_curves",
            "load_curves", "Protocol", "PROTOCOLS", "get_protocol", "STRATEGIES",
            "register_strategy", "get_strategy", "MarginSVC", "NoisyLabeler", "noisy_labels",
-           "StopAfterLabels", "StopAfterRounds", "StopOnPlateau", "StopOnBudget", "any_of"]
+           "StopAfterLabels", "StopAfterRounds", "StopOnPlateau", "StopOnBudget", "any_of",
+           "parse_stop", "load_data", "ModelSpec", "model_from_spec", "SoftmaxDecisionAdapter",
+           "compare_to_random", "comparison_table", "answer", "protocol_report"]

@@ -11,9 +11,11 @@ import sys
 import threading
 import time
 
-from fastal.experiment.protocols import PROTOCOLS
-from fastal.experiment.report import (_SUMMARY_LEGEND, _protocols_in, _pyplot, markdown_table,
-                                      plot_curves, summarize)
+from fastal.experiment.data import FORMATS
+from fastal.experiment.models import model_from_spec
+from fastal.experiment.protocols import PROTOCOLS, Protocol
+from fastal.experiment.report import _SUMMARY_LEGEND, _protocols_in, _pyplot, plot_curves, \
+    protocol_report
 from fastal.experiment.runner import (OutputInUseError, _round_counts, output_lock, run,
                                       saved_rounds)
 from fastal.experiment.strategies import STRATEGIES
@@ -47,10 +49,12 @@ def _interrupt(signum, frame):
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m fastal.experiment",
-        description="Compare active learning strategies on the built-in protocols. "
-                    "Rerunning the same command resumes: finished rounds are not recomputed.")
+        description="Compare active learning strategies on the built-in protocols or on "
+                    "your own data (--data). Rerunning the same command resumes: finished "
+                    "rounds are not recomputed.")
     parser.add_argument("--protocol", default="synthetic",
-                        help=f"one of {sorted(PROTOCOLS)} or 'all' (default: synthetic)")
+                        help=f"one of {sorted(PROTOCOLS)} or 'all' (default: synthetic; "
+                             "ignored with --data)")
     parser.add_argument("--strategies", default="all",
                         help=f"comma-separated names from {sorted(STRATEGIES)}, "
                              "'package.module:factory', or 'all' (default)")
@@ -62,7 +66,52 @@ def _parser():
     parser.add_argument("--batch", type=int, default=None, help="override the protocol's batch size")
     parser.add_argument("--no-progress", action="store_true",
                         help="do not show the progress bar (finished tasks out of all)")
+    data = parser.add_argument_group(
+        "your data", "--data runs the comparison on a file instead of a built-in protocol")
+    data.add_argument("--data", metavar="FILE",
+                      help=".npz (arrays X, y; optional cost, X_test, y_test), .npy (X; "
+                           "labels in the .npy named by --target), .csv (header row; label "
+                           "column named by --target) or libsvm/svmlight text (kept sparse)")
+    data.add_argument("--format", choices=sorted(set(FORMATS.values())),
+                      help="the file's format when its ending does not say it")
+    data.add_argument("--target", help="the CSV label column, or the labels' .npy file")
+    data.add_argument("--cost-column", help="a CSV column with each row's labelling cost")
+    data.add_argument("--name", help="the name results are stored under (default: the "
+                                     "file's name)")
+    data.add_argument("--test-size", type=float, default=0.25,
+                      help="share of the rows split off as the test set, stratified by seed "
+                           "(default 0.25; not used when the .npz holds X_test, y_test)")
+    data.add_argument("--initial", type=int, default=None,
+                      help="labels to start with, stratified by class (default 20 with "
+                           "--data, else the protocol's)")
+    data.add_argument("--initial-random", action="store_true",
+                      help="draw the initial labels at random instead of stratified")
+    model = parser.add_argument_group("model and stopping")
+    model.add_argument("--model", metavar="MODULE:NAME",
+                       help="a scikit-learn classifier or a factory returning one, e.g. "
+                            "sklearn.linear_model:LogisticRegression (default: the protocol's "
+                            "SVC)")
+    model.add_argument("--model-params", metavar="JSON", default=None,
+                       help='keyword arguments of --model as a JSON object, e.g. \'{"C": 0.5}\'')
+    model.add_argument("--stop", action="append", metavar="CRITERION",
+                       help="stop a task early; repeat for several (any stops it): labels=N "
+                            "(a labels budget, the initial labels included; the rounds "
+                            "default to those that spend it), plateau[=PATIENCE[:MIN_DELTA]] "
+                            "(default 3:0.005), cost=BUDGET (each queried label costs one "
+                            "unit, or its row's cost), rounds=N")
     return parser
+
+
+def _data_protocol(args):
+    """The Protocol of --data and its options."""
+    if args.initial_random and not args.data:
+        raise ValueError("--initial-random needs --data")
+    options = dict(test_size=args.test_size,
+                   initial_sampling="random" if args.initial_random else "stratified",
+                   rounds=args.rounds or 20, batch=args.batch or 10,
+                   initial=args.initial if args.initial is not None else 20)
+    return Protocol.from_file(args.data, target=args.target, fmt=args.format,
+                              cost_column=args.cost_column, name=args.name, **options)
 
 
 def _write_report(out, protocols, strategies):
@@ -77,9 +126,9 @@ def _write_report(out, protocols, strategies):
         print(f"wrote {png}")
     tables = []
     for protocol in sorted(set(protocols) | set(_protocols_in(out))):
-        rows = summarize(out, protocol)
-        if rows:
-            tables.append(markdown_table(rows, protocol))
+        report = protocol_report(out, protocol)
+        if report:
+            tables.append(report)
     text = "\n".join(tables) + "\n" + _SUMMARY_LEGEND
     with open(os.path.join(out, "summary.md"), "w") as fh:
         fh.write(text)
@@ -95,22 +144,37 @@ def _run(parser, args, tasks, options):
             if saved:
                 print(f"resuming: {saved} of {planned} rounds found in {args.out}",
                       file=sys.stderr)
-            run(*tasks, n_jobs=args.n_jobs, progress=not args.no_progress, **options)
-            _write_report(args.out, tasks[0], tasks[1])
+            built = run(*tasks, n_jobs=args.n_jobs, progress=not args.no_progress, **options)
+            _write_report(args.out, [p.name for p in built], tasks[1])
     except OutputInUseError as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         parser.error(str(exc))
 
 
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
-    protocols = sorted(PROTOCOLS) if args.protocol == "all" else [args.protocol]
     strategies = sorted(STRATEGIES) if args.strategies == "all" else \
         [s.strip() for s in args.strategies.split(",") if s.strip()]
+    try:
+        model = None if args.model is None else model_from_spec(args.model, args.model_params)
+        if args.model is None and args.model_params is not None:
+            raise ValueError("--model-params needs --model")
+        if args.data:
+            protocols = [_data_protocol(args)]
+            # rounds not given: the protocol's 20, or as many as a labels budget needs
+            options = dict(noise=args.noise, rounds=args.rounds, stop=args.stop, model=model)
+        else:
+            if args.initial_random or args.target or args.cost_column or args.format:
+                raise ValueError("--initial-random, --target, --cost-column and --format "
+                                 "need --data")
+            protocols = sorted(PROTOCOLS) if args.protocol == "all" else [args.protocol]
+            options = dict(noise=args.noise, rounds=args.rounds, batch=args.batch,
+                           initial=args.initial, stop=args.stop, model=model)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
     tasks = (protocols, strategies, args.seeds, args.out)
-    options = dict(noise=args.noise, rounds=args.rounds, batch=args.batch)
     t0 = time.perf_counter()
     with _one_interrupt():
         try:

@@ -40,7 +40,9 @@ import numpy as np
 
 from fastal.base.dataset import Dataset
 from fastal.experiment.oracles import noisy_labels
-from fastal.experiment.protocols import get_protocol
+from fastal.experiment.models import model_from_spec
+from fastal.experiment.protocols import Protocol, get_protocol
+from fastal.experiment.stopping import StopAfterLabels, StopOnBudget, any_of, parse_stop
 from fastal.experiment.strategies import get_strategy
 
 try:
@@ -49,7 +51,7 @@ except ImportError:  # Windows: runs are not locked
     fcntl = None
 
 __all__ = ["run", "run_task", "read_records", "saved_rounds", "task_path", "task_of_path",
-           "output_lock", "RecordWarning", "OutputInUseError", "TIMING_FIELDS"]
+           "output_lock", "is_finished", "RecordWarning", "OutputInUseError", "TIMING_FIELDS"]
 
 TIMING_FIELDS = ("fit_seconds", "query_seconds")
 
@@ -138,6 +140,10 @@ def _parse(line):
             return None, f"{key!r} is {value}, not {kind}"
     if not all(_is_int(i) and i >= 0 for i in record["query_ids"]):
         return None, "'query_ids' holds something other than row numbers"
+    if "stopped" in record and not isinstance(record["stopped"], bool):
+        return None, "'stopped' is not true or false"
+    if "cost_spent" in record and not _is_finite_number(record["cost_spent"]):
+        return None, "'cost_spent' is not a finite number"
     return record, None
 
 
@@ -159,6 +165,8 @@ def _sequence_problem(record, task, previous):
             return f"a record of {key} {record[key]!r} in the file of {key} {task[key]!r}"
     if record["config"] != task["config"]:
         return f"a record of another configuration ({record['config']})"
+    if previous is not None and previous.get("stopped"):
+        return f"a record after round {previous['round']}, where the task stopped"
     rnd = 0 if previous is None else previous["round"] + 1
     rounds = task["config"]["rounds"]
     if record["round"] != rnd:
@@ -171,7 +179,15 @@ def _sequence_problem(record, task, previous):
         return f"round {rnd} with {record['n_labeled']} labels where {n_labeled} belong"
     if rnd == rounds and record["query_ids"]:
         return f"queries in round {rnd}, the last one"
+    if record.get("stopped") and record["query_ids"]:
+        return f"queries in round {rnd}, where the task stopped"
     return None
+
+
+def is_finished(records):
+    """Whether a task's records are complete: every round, or up to a stopping criterion."""
+    return bool(records) and (records[-1].get("stopped", False)
+                              or len(records) == records[0]["config"]["rounds"] + 1)
 
 
 def _scan(data, protocol=None, strategy=None, seed=None):
@@ -287,13 +303,22 @@ def _replace_file(path, data):
         raise
 
 
+def _config_change(old, new):
+    """What differs between two task configurations, in words."""
+    if old.get("data") != new.get("data") and "data" in old and "data" in new:
+        return "the data changed since (its checksum differs)"
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return ", ".join(f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in keys)
+
+
 def _load_task(path, protocol, strategy, seed, config):
     """The valid records of a task file, after rewriting it to hold only them."""
     data = _read_bytes(path)
     records, end, problem = _scan(data, protocol, strategy, seed)
     if records and records[0]["config"] != config:
         raise ValueError(f"{path} holds results of another configuration "
-                         f"({records[0]['config']}); use another output folder")
+                         f"({_config_change(records[0]['config'], config)}); use another "
+                         "output folder, or the configuration it was run with")
     if problem:
         _warn_bad_line(path, problem, "; those rounds are recomputed")
     if end < len(data):
@@ -414,12 +439,17 @@ def _run_task_locked(protocol, strategy, seed, out, factory, noise):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     config = _task_config(protocol, noise)
     records = _load_task(path, protocol.name, strategy, seed, config)
-    if len(records) == protocol.rounds + 1:
+    if is_finished(records):
         return records
     X_pool, y_pool, X_test, y_test, initial = protocol.split(seed)
     answers = noisy_labels(y_pool, noise, seed) if noise else y_pool
+    stop = any_of(*protocol.stop) if protocol.stop else None
+    cost = protocol.pool_cost(seed)
     labeled = [int(i) for i in initial]
+    history = []
     for rec in records:
+        history.append((rec["n_labeled"], rec["accuracy"],
+                        float(cost[labeled[len(initial):]].sum())))
         labeled.extend(rec["query_ids"])
     test = Dataset(X_test, y_test)
     if records:
@@ -438,21 +468,49 @@ def _run_task_locked(protocol, strategy, seed, out, factory, noise):
         model.train(ds)
         fit_seconds = time.perf_counter() - t0
         accuracy = float(model.score(test))
+        spent = float(cost[labeled[len(initial):]].sum())
+        history.append((len(labeled), accuracy, spent))
+        stopped = rnd < protocol.rounds and stop is not None and stop(history)
         query_ids, query_seconds = [], 0.0
-        if rnd < protocol.rounds:
+        if rnd < protocol.rounds and not stopped:
+            batch = _batch_within_budget(protocol, len(labeled))
             t0 = time.perf_counter()
             qs = factory(ds, protocol.make_model, round_seed(seed, strategy, rnd))
-            query_ids = [int(i) for i in np.atleast_1d(qs.make_query(n_instances=protocol.batch))]
+            query_ids = [int(i) for i in np.atleast_1d(qs.make_query(n_instances=batch))]
             query_seconds = time.perf_counter() - t0
+            query_ids = _queries_within_cost(protocol, query_ids, cost, spent)
+            stopped = not query_ids
             labeled.extend(query_ids)
         record = {"protocol": protocol.name, "config": config, "strategy": strategy, "seed": seed,
                   "round": rnd, "n_labeled": len(labeled) - len(query_ids),
                   "accuracy": accuracy, "full_accuracy": full_accuracy,
                   "query_ids": query_ids, "fit_seconds": fit_seconds,
                   "query_seconds": query_seconds}
+        if protocol.stop or protocol.cost is not None:
+            record["cost_spent"] = spent
+        if stopped:
+            record["stopped"] = True
         _append(path, record)
         records.append(record)
+        if stopped:
+            break
     return records
+
+
+def _batch_within_budget(protocol, n_labeled):
+    """The batch of the next round: the protocol's, cut so that no labels budget is passed."""
+    budgets = [c.n_labels for c in protocol.stop if isinstance(c, StopAfterLabels)]
+    return max(1, min([protocol.batch] + [b - n_labeled for b in budgets]))
+
+
+def _queries_within_cost(protocol, query_ids, cost, spent):
+    """The longest first part of ``query_ids`` that stays within every cost budget."""
+    budgets = [c.budget for c in protocol.stop if isinstance(c, StopOnBudget)]
+    if not budgets:
+        return query_ids
+    room = min(budgets) - spent
+    total = np.cumsum(cost[query_ids])
+    return query_ids[:int(np.searchsorted(total, room, side="right"))]
 
 
 def _task(protocol, strategy, seed, out, factory, noise, parent):
@@ -474,7 +532,31 @@ def _task(protocol, strategy, seed, out, factory, noise, parent):
     return protocol.name, strategy, seed
 
 
-def _plan(protocols, strategies, seeds, noise, rounds, batch, initial):
+def _prepared(protocol, rounds, batch, initial, stop, model):
+    """One protocol of ``run`` with the run's overrides, model and stopping criteria."""
+    protocol = get_protocol(protocol, batch=batch, initial=initial)
+    if model is not None:
+        if isinstance(model, str):
+            model = model_from_spec(model)
+        protocol = protocol.with_model(model)
+    criteria = parse_stop(stop)
+    for c in criteria:
+        if isinstance(c, StopAfterLabels) and c.n_labels <= protocol.initial:
+            raise ValueError(f"the labels budget ({c.n_labels}) must be larger than the "
+                             f"initial labels ({protocol.initial}) of protocol "
+                             f"{protocol.name!r}")
+    budgets = [c.n_labels for c in criteria if isinstance(c, StopAfterLabels)]
+    if rounds is None and budgets:
+        # enough rounds to spend the budget
+        rounds = -(-(min(budgets) - protocol.initial) // protocol.batch)
+    protocol = protocol.with_changes(rounds=rounds)
+    if criteria:
+        settings = dict(protocol.settings, stop=" ".join(c.spec() for c in criteria))
+        protocol = protocol.with_changes(stop=criteria, settings=tuple(sorted(settings.items())))
+    return protocol
+
+
+def _plan(protocols, strategies, seeds, noise, rounds, batch, initial, stop=None, model=None):
     """Check the arguments of ``run``; return the protocols, seeds and strategy factories."""
     if isinstance(seeds, (int, np.integer)):
         if seeds < 1:
@@ -487,13 +569,18 @@ def _plan(protocols, strategies, seeds, noise, rounds, batch, initial):
         raise ValueError("no strategies given")
     if not 0.0 <= noise < 1.0:
         raise ValueError(f"noise must be in [0, 1), got {noise}")
-    built = [get_protocol(p, rounds=rounds, batch=batch, initial=initial) for p in protocols]
+    if isinstance(protocols, (str, Protocol)):
+        protocols = [protocols]
+    built = [_prepared(p, rounds, batch, initial, stop, model) for p in protocols]
+    names = [p.name for p in built]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two protocols share a name ({names}); results are stored by name")
     factories = {s: get_strategy(s) for s in strategies}
     return built, seeds, factories
 
 
 def saved_rounds(protocols, strategies, seeds, out, noise=0.0, rounds=None, batch=None,
-                 initial=None):
+                 initial=None, stop=None, model=None):
     """How many rounds of the tasks of a ``run`` call ``out`` holds already.
 
     Takes the arguments of ``run``; counts the valid records (see
@@ -505,39 +592,53 @@ def saved_rounds(protocols, strategies, seeds, out, noise=0.0, rounds=None, batc
     ValueError
         For arguments ``run`` refuses.
     """
-    return _round_counts(protocols, strategies, seeds, out, noise, rounds, batch, initial)[0]
+    return _round_counts(protocols, strategies, seeds, out, noise, rounds, batch, initial,
+                         stop, model)[0]
 
 
 def _round_counts(protocols, strategies, seeds, out, noise=0.0, rounds=None, batch=None,
-                  initial=None):
-    """``(saved, planned)``: the rounds of a ``run`` call that ``out`` holds, and all of them."""
-    built, seeds, _ = _plan(protocols, strategies, seeds, noise, rounds, batch, initial)
+                  initial=None, stop=None, model=None):
+    """``(saved, planned)``: the rounds of a ``run`` call that ``out`` holds, and all of them.
+
+    A task that stopped early plans the rounds it recorded."""
+    built, seeds, _ = _plan(protocols, strategies, seeds, noise, rounds, batch, initial, stop,
+                            model)
     saved = planned = 0
     for protocol in built:
         config = _task_config(protocol, noise)
         for strategy in strategies:
             for seed in seeds:
-                planned += protocol.rounds + 1
                 data = _read_bytes(task_path(out, protocol.name, strategy, seed))
                 records, _, _ = _scan(data, protocol.name, strategy, seed)
                 if records and records[0]["config"] == config:
                     saved += len(records)
+                    if records[-1].get("stopped"):
+                        planned += len(records)
+                        continue
+                planned += protocol.rounds + 1
     return saved, planned
 
 
 def run(protocols, strategies, seeds, out, n_jobs=None, noise=0.0, progress=True,
-        rounds=None, batch=None, initial=None):
+        rounds=None, batch=None, initial=None, stop=None, model=None):
     """Run every protocol x strategy x seed task into ``out`` (resuming finished work).
 
     Parameters
     ----------
-    protocols : list of protocol names (see ``PROTOCOLS``)
+    protocols : list of protocol names (see ``PROTOCOLS``) or ``Protocol`` objects
+        (one's own data: ``Protocol.from_arrays``, ``Protocol.from_file``)
     strategies : list of strategy names (see ``STRATEGIES``) or ``module:factory``
     seeds : int (seeds 0..n-1) or list of ints
     out : output folder
     n_jobs : parallel tasks (joblib); None = number of CPUs
     noise : label flip rate of the simulated oracle (0 = ideal)
     rounds, batch, initial : override the protocols' values
+    stop : stopping criteria (see ``fastal.experiment.stopping.parse_stop``)
+        A task stops once any of them says so; a labels or cost budget is
+        never passed (the last batch is cut to fit).  With a labels budget
+        and ``rounds`` not given, the rounds are those that spend it.
+    model : "package.module:name", a ``ModelSpec`` or a factory of fastal models
+        Replaces the protocols' model (see ``fastal.experiment.ModelSpec``).
 
     Returns
     -------
@@ -557,7 +658,8 @@ def run(protocols, strategies, seeds, out, n_jobs=None, noise=0.0, progress=True
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    built, seeds, factories = _plan(protocols, strategies, seeds, noise, rounds, batch, initial)
+    built, seeds, factories = _plan(protocols, strategies, seeds, noise, rounds, batch, initial,
+                                    stop, model)
     for protocol in built:            # fail early on sizes that cannot fit the pool
         protocol.split(seeds[0])
     tasks = [(p, s, seed) for p in built for s in strategies for seed in seeds]
