@@ -31,3 +31,25 @@ def test_the_usage_snippets_run_as_written():
     assert namespace["ds"].len_labeled() == 41 and len(set(namespace["batch"].tolist())) == 20
     exec(compile(one_call, str(README), "exec"), namespace)
     assert namespace["ids"].shape == (50,) and namespace["scores"].shape == (1797,)
+
+
+def test_the_experiment_on_your_own_data_runs_and_answers(tmp_path, monkeypatch):
+    import shlex
+
+    from fastal.experiment import __main__ as cli
+
+    text = README.read_text()
+    (make,) = [b for b in python_blocks() if "cancer.npz" in b]
+    (command,) = re.findall(r"```bash\n(python -m fastal.experiment --data .*?)```", text,
+                            flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(make, str(README), "exec"), {})
+    args = shlex.split(command.replace("\\\n", " "))[3:]
+    with contextlib.redirect_stdout(io.StringIO()):
+        cli.main(args + ["--no-progress", "--n-jobs", "1"])
+    summary = (tmp_path / "results" / "summary.md").read_text()
+    (quoted,) = re.findall(r"^> (\*\*cancer:.*)$", text, flags=re.M)
+    answers = [line for line in summary.splitlines() if line.startswith("**cancer:")]
+    assert len(answers) == 1
+    # the verdict the README quotes is the one the run gives
+    assert answers[0].split("**")[1] == quoted.split("**")[1]
