@@ -19,7 +19,7 @@ from fastal.base.dataset import Dataset
 from fastal.models import SklearnProbaAdapter
 from fastal.query_strategies import (CoreSet, GraphDensity, InformationDensity, RankedBatch,
                                      UncertaintySampling)
-from timing import measure
+from fastal.benchmark import measure
 
 
 def embedding_like(n, d, seed=0, latent=8, clusters=20, classes=5):

@@ -1,57 +1,27 @@
-"""Ranked batch and k-center: fastal against the NumPy incremental algorithm, over a grid.
+"""Ranked batch and k-center over a grid of shapes, with fastal.benchmark's cases.
 
     python bench/bench_ranked.py [--quick] [--n 20000 50000 200000] [--L 100 1000]
                                  [--b 100 1000] [--d 16 64] [--dtype float32 float64]
 
-For every shape: fastal.kernels.max_min_select with scores (ranked batch, the
-lazy greedy) and without (k-center); the NumPy incremental ranked batch
-(minimum distances from a blocked matrix product, then kept in a vector
-updated with one matrix-vector product per pick, full argmax per pick) on the same data; the picks are compared.
-Columns: seconds (best of 3 for n <= 50,000, else one run), NumPy / fastal ranked ("speed-up"), fastal ranked /
-k-center ("vs k-center").
+For every shape, ``fastal.benchmark.run_case`` times the cases ``ranked_batch``
+and ``kcenter`` (compiled backend) and their peer "NumPy incremental (GEMV per
+pick)" (``fastal.benchmark.numpy_max_min``), interleaved, median of the
+repeats (3 for n <= 50,000, else 1); then the picks of fastal's ranked batch
+are compared with the NumPy algorithm's.  One shape of the grid is
+``python -m fastal.benchmark --cases ranked_batch kcenter --n N+L --labeled L
+--batch b --d d --dtype T``.  Columns: seconds, NumPy / fastal ranked
+("speed-up"), fastal ranked / k-center ("vs k-center").
 """
 import argparse
 import itertools
-import time
 
-import numpy as np
-
+from fastal.benchmark import NUMPY_INCREMENTAL, get_cases, make_inputs, numpy_max_min, run_case
 from fastal.kernels import max_min_select
 
 
-def numpy_ranked_batch(pool, labeled, scores, batch):
-    """Eager ranked batch with incremental minimum distances (float64 arithmetic)."""
-    P = np.asarray(pool, dtype=np.float64)
-    Lb = np.asarray(labeled, dtype=np.float64)
-    sq = np.einsum("ij,ij->i", P, P)
-    sq_l = np.einsum("ij,ij->i", Lb, Lb)
-    md = np.empty(len(P))
-    for start in range(0, len(P), 4096):     # blocked norm expansion, as NumPy code does
-        block = sq[start:start + 4096, None] + sq_l[None, :] - 2.0 * (P[start:start + 4096] @ Lb.T)
-        md[start:start + 4096] = np.sqrt(np.maximum(block.min(axis=1), 0.0))
-    n, n_lab = len(P), len(labeled)
-    available = np.ones(n, dtype=bool)
-    picks = []
-    for t in range(batch):
-        alpha = (n - t) / (n - t + n_lab + t)
-        s = alpha * (1.0 - 1.0 / (1.0 + md)) + (1.0 - alpha) * scores
-        s[~available] = -np.inf
-        p = int(np.argmax(s))
-        picks.append(p)
-        available[p] = False
-        d2 = sq + sq[p] - 2.0 * (P @ P[p])
-        np.minimum(md, np.sqrt(np.maximum(d2, 0.0)), out=md)
-    return np.asarray(picks)
-
-
-def timed(fn, repeats):
-    """Best time of ``repeats`` calls, and the last call's result."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def _median(records, impl):
+    (rec,) = [r for r in records if r["impl"] == impl]
+    return rec["median"]
 
 
 def main(argv=None):
@@ -64,17 +34,20 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="n = 20000 and 50000 only")
     args = parser.parse_args(argv)
     ns = [n for n in args.n if n <= 50_000] if args.quick else args.n
+    ranked, kcenter = get_cases(["ranked_batch", "kcenter"])
     print(f"{'n':>7s} {'L':>5s} {'b':>5s} {'d':>3s} {'dtype':7s} {'ranked s':>9s} "
           f"{'k-center s':>10s} {'numpy s':>8s} {'speed-up':>8s} {'vs k-center':>11s} same picks")
     for n, L, b, d, dtype in itertools.product(ns, args.L, args.b, args.d, args.dtype):
-        rng = np.random.default_rng(0)
-        X = rng.normal(size=(n + L, d)).astype(dtype)
-        pool, labeled = X[:n], X[n:]
-        u = rng.random(n)
+        settings = (n + L, d, dtype, b, L, 0, None)
         repeats = 3 if n <= 50_000 else 1
-        t_ranked, picks = timed(lambda: max_min_select(pool, labeled, b, scores=u), repeats)
-        t_center, _ = timed(lambda: max_min_select(pool, labeled, b), repeats)
-        t_numpy, ref = timed(lambda: numpy_ranked_batch(pool, labeled, u, b), repeats)
+        recs = run_case(ranked, settings, [None], repeats, peers=[NUMPY_INCREMENTAL],
+                        twin=False, max_peer_seconds=float("inf"))
+        t_ranked, t_numpy = _median(recs, "compiled"), _median(recs, NUMPY_INCREMENTAL)
+        t_center = _median(run_case(kcenter, settings, [None], repeats, peers=False,
+                                    twin=False), "compiled")
+        inp = make_inputs(*settings)
+        picks = max_min_select(inp["P"], inp["L"], b, scores=inp["u"])
+        ref = numpy_max_min(inp["P"], inp["L"], b, inp["u"])
         same = "yes" if picks.tolist() == ref.tolist() else "differs*"
         print(f"{n:7d} {L:5d} {b:5d} {d:3d} {dtype:7s} {t_ranked:9.3f} {t_center:10.3f} "
               f"{t_numpy:8.3f} {t_numpy / t_ranked:8.2f} {t_ranked / t_center:11.2f} {same}",

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 
 from fastal.kernels import knn_density, max_min_select, pairwise_density
-from timing import best_of
+from fastal.benchmark import best_time as best_of
 
 
 def tfidf_like(n, d=2 ** 18, per_row=100, seed=0):

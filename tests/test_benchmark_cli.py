@@ -210,3 +210,32 @@ def test_compare_rejects_other_files(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["compare", str(path), str(path)])
     assert "not a fastal-benchmark" in capsys.readouterr().err
+
+
+def test_short_calls_are_timed_in_loops(monkeypatch):
+    monkeypatch.setattr(cli, "LOOP_S", 0.02)
+    case = get_cases(["min_distance"])[0]
+    records = cli.run_case(case, SETTINGS, [1], repeats=2, peers=False, twin=False, settle=0)
+    (rec,) = records
+    # a call on 60 rows takes microseconds: each repeat is many calls, the time one call's
+    assert rec["loops"] > 1 and len(rec["times"]) == 2
+    assert rec["median"] < cli.LOOP_S
+
+
+def test_peers_can_be_chosen_by_name():
+    from fastal.benchmark import NUMPY_INCREMENTAL
+    case = get_cases(["ranked_batch"])[0]
+    records = cli.run_case(case, SETTINGS, [1], repeats=1, peers=[NUMPY_INCREMENTAL],
+                           twin=False, settle=0)
+    assert [r["impl"] for r in records] == ["compiled", NUMPY_INCREMENTAL]
+    assert all(r["status"] == "ok" for r in records)
+
+
+@pytest.mark.parametrize("with_scores", [True, False])
+def test_numpy_incremental_baseline_picks_what_fastal_picks(with_scores):
+    from fastal.benchmark import make_inputs, numpy_max_min
+    from fastal.kernels import max_min_select
+    inp = make_inputs(400, 5, "float64", 25, 20, 3)
+    scores = inp["u"] if with_scores else None
+    ours = max_min_select(inp["P"], inp["L"], 25, scores=scores)
+    assert numpy_max_min(inp["P"], inp["L"], 25, scores).tolist() == ours.tolist()

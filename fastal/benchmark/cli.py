@@ -23,6 +23,10 @@ from fastal.benchmark.cases import case_names, get_cases
 
 FORMAT = "fastal-benchmark/1"
 TRIAL_N = 1000
+# a call shorter than SHORT_CALL_S is timed in loops of at least LOOP_S, as timeit does
+SHORT_CALL_S = 0.05
+LOOP_S = 0.2
+MAX_LOOPS = 1000
 
 
 def _default_max_gb():
@@ -142,6 +146,23 @@ class _Impl:
         self.times, self.peaks = [], []
         self.status, self.reason = "ok", ""
         self.warm = False
+        self.loops = 1
+
+    def timed(self, settle):
+        """(seconds per call, peak MB) of one repeat: ``loops`` calls in a row.
+
+        The first repeat of a call shorter than SHORT_CALL_S sets ``loops`` so
+        that a repeat lasts about LOOP_S, and is then taken again in loops.
+        """
+        if settle:
+            time.sleep(settle)
+        loops = self.loops
+        fn = self.fn if loops == 1 else (lambda: [self.fn() for _ in range(loops)])
+        seconds, peak, _ = measure(fn)
+        if loops == 1 and not self.times and seconds < SHORT_CALL_S:
+            self.loops = int(min(MAX_LOOPS, np.ceil(LOOP_S / max(seconds, 1e-6))))
+            return self.timed(settle)
+        return seconds / loops, peak
 
 
 def _compiled_fn(case, inputs, threads):
@@ -205,11 +226,16 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
              max_peer_seconds=60.0, max_peer_gb=8.0, settle=0.03):
     """Records (dicts) of one case: every implementation, timed in interleaved repeats.
 
+    ``settings`` is (n, d, dtype, batch, labeled, seed, data); ``peers`` is True
+    (every peer of the case), False, or the names of the peers to run.
     Before every timed call the process sleeps ``settle`` seconds, so the worker
     threads of the previous call's thread pool (OpenBLAS, OpenMP), which spin
     for a while after their work, do not compete with the next one.  Every
     implementation first runs once untimed on at most TRIAL_N rows (imports,
     first-call work); that run is also the trial that scales to the time limit.
+    A call shorter than SHORT_CALL_S is timed in loops (as ``timeit`` does),
+    each repeat lasting about LOOP_S; its record says ``loops`` and gives the
+    time per call.
     """
     n, d, dtype, batch, labeled, seed, data = settings
     inputs = case.setup(*settings)
@@ -236,7 +262,8 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
         _guard(impl, n, case.exponent, settings, max_peer_seconds, float("inf"))
         impls.append(impl)
     if peers:
-        for peer in case.peers:
+        chosen = case.peers if peers is True else [p for p in case.peers if p.name in peers]
+        for peer in chosen:
             impl = _Impl(peer.name, None, (lambda p=peer: p.run(inputs)),
                          trial=trial(lambda inp, p=peer: p.run(inp)),
                          memory=float(peer.memory(inputs)))
@@ -257,10 +284,8 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
         for impl in impls:
             if impl.status != "ok":
                 continue
-            if settle:
-                time.sleep(settle)
             try:
-                seconds, peak, _ = measure(impl.fn)
+                seconds, peak = impl.timed(settle)
             except Exception as exc:
                 impl.status, impl.reason = "error", f"error: {type(exc).__name__}: {exc}"
                 continue
@@ -271,7 +296,7 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     for impl in impls:
         rec = {"case": case.name, "kind": case.kind, "impl": impl.label,
                "threads": impl.threads, "status": impl.status, "reason": impl.reason,
-               "times": impl.times}
+               "times": impl.times, "loops": impl.loops}
         if impl.status == "ok" and impl.times:
             rec.update(median=statistics.median(impl.times), min=min(impl.times),
                        max=max(impl.times),
