@@ -283,6 +283,44 @@ def _graph_density(ds):
     return GraphDensity(ds)
 
 
+def _coreset_queries(inp, n_jobs=None):
+    """``batch`` single CoreSet queries, each answered (label 0) before the next."""
+    from fastal.query_strategies import CoreSet
+    ds = _dataset(inp)
+    qs = CoreSet(ds, random_state=0)
+    asked = []
+    for _ in range(inp["batch"]):
+        asked.append(int(qs.make_query()))
+        ds.update(asked[-1], 0)
+    return np.array(asked)
+
+
+def _libact_style_density(metric):
+    def run(inp):
+        from scipy.spatial.distance import cdist
+        X = inp["X"]
+        S = 1.0 / (1.0 + cdist(X, X, "cityblock" if metric == "manhattan" else metric))
+        np.fill_diagonal(S, 0.0)
+        return S.sum(axis=1) / (len(X) - 1)
+    return run
+
+
+def _libact_style_coreset_queries(inp):
+    """libact's CoreSet loop: distances of the pool to the labeled set recomputed per query."""
+    from scipy.spatial.distance import cdist
+    X = inp["X"]
+    labeled = np.zeros(len(X), dtype=bool)
+    labeled[:inp["labeled"]] = True
+    rs = np.random.RandomState(0)
+    asked = []
+    for _ in range(inp["batch"]):
+        pool = np.flatnonzero(~labeled)
+        md = cdist(X[pool], X[labeled]).min(axis=1)
+        asked.append(int(pool[rs.choice(np.flatnonzero(np.isclose(md, md.max())))]))
+        labeled[asked[-1]] = True
+    return np.array(asked)
+
+
 # ---------------------------------------------------------------- the list
 
 def _density(metric):
@@ -290,7 +328,10 @@ def _density(metric):
         f"density_{metric}", "kernel", _setup,
         lambda inp, n_jobs=None: K.pairwise_density(inp["X"], metric=metric, n_jobs=n_jobs),
         f"pairwise density 1/(1+d), {metric}, every row against every row",
-        _all_pairs, (_modal_density(metric),), 2000 if metric == "manhattan" else 4000, 2.0)
+        _all_pairs, (_modal_density(metric),
+                     Peer("libact-style cdist n x n (InformationDensity)", "scipy.spatial",
+                          _libact_style_density(metric), _n2_bytes(2.0))),
+        2000 if metric == "manhattan" else 4000, 2.0)
 
 
 def _knn(metric):
@@ -349,6 +390,10 @@ CASES = [
          "RankedBatch(LogisticRegression).make_query(n_instances=batch)"),
     Case("coreset", "strategy", _setup, _strategy(_coreset),
          "CoreSet.make_query(n_instances=batch)"),
+    Case("coreset_queries", "strategy", _setup, _coreset_queries,
+         "batch single CoreSet.make_query() calls, each labeled before the next", None,
+         (Peer("libact-style CoreSet (cdist to the labeled set per query)", "scipy.spatial",
+               _libact_style_coreset_queries, _labeled_by_pool_bytes, 1.0),)),
     Case("information_density", "strategy", _setup, _strategy(_information_density),
          "InformationDensity(LogisticRegression).make_query(n_instances=batch)", None, (), 2000,
          2.0),
