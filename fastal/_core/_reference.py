@@ -214,7 +214,13 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
     The picked row joins the labeled set: min_dist takes the minimum with the
     distances to it.  Row ``exclude`` (or None) is never picked.
     """
-    n = X.shape[0]
+    return _greedy(X.shape[0], min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
+                   scale, lambda pick: distances(X, X[pick:pick + 1], metric)[:, 0])
+
+
+def _greedy(n, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, scale,
+            distances_to):
+    """The pick loop of ``max_min_greedy``; ``distances_to(i)``: every row's distance to row i."""
     md = np.array(min_dist, dtype=np.float64, copy=True)
     available = np.ones(n, dtype=bool)
     if exclude is not None:
@@ -232,7 +238,7 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
         pick = int(np.argmax(s))
         picks.append(pick)
         available[pick] = False
-        md = np.minimum(md, distances(X, X[pick:pick + 1], metric)[:, 0])
+        md = np.minimum(md, distances_to(pick))
     return np.asarray(picks, dtype=np.int64)
 
 
@@ -330,23 +336,6 @@ def sparse_min_distance(X, Y, metric, n_threads):
 def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
                           metric, n_threads, scale=1.0):
     """``max_min_greedy`` of CSR rows."""
-    n = X.shape[0]
-    md = np.array(min_dist, dtype=np.float64, copy=True)
-    available = np.ones(n, dtype=bool)
-    if exclude is not None:
-        available[exclude] = False
-    picks = []
-    for t in range(int(batch_size)):
-        if scores is None:
-            s = md.copy()
-        else:
-            U = n_unlabeled - t
-            L = n_labeled + t
-            alpha = U / (U + L)
-            s = alpha * (1.0 - inverse_similarity(md, scale)) + (1.0 - alpha) * scores
-        s[~available] = -np.inf
-        pick = int(np.argmax(s))
-        picks.append(pick)
-        available[pick] = False
-        md = np.minimum(md, sparse_min_distance(X, X[pick:pick + 1], metric, n_threads))
-    return np.asarray(picks, dtype=np.int64)
+    return _greedy(X.shape[0], min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
+                   scale, lambda pick: sparse_min_distance(X, X[pick:pick + 1], metric,
+                                                           n_threads))
