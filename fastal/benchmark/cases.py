@@ -354,6 +354,7 @@ CASES = [
          (Peer("scikit-learn cosine_similarity (n x n)", "sklearn.metrics", _sklearn_cosine,
                _n2_bytes(1.0)),)),
     _knn("euclidean"),
+    _knn("cosine"),
     _knn("manhattan"),
     Case("ranked_batch", "kernel", _setup,
          lambda inp, n_jobs=None: K.max_min_select(inp["P"], inp["L"], inp["batch"],
