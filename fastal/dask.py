@@ -266,12 +266,27 @@ def _scores_block(block, model, method, form):
     return _uncertainty_scores(model, block, method, form)
 
 
+def _compact(mask):
+    """A chunk's candidate mask as the shorter of (True, kept rows) and (False, dropped rows)."""
+    if mask is None or mask.all():
+        return None
+    kept = np.flatnonzero(mask)
+    if 2 * kept.shape[0] <= mask.shape[0]:
+        return True, kept
+    return False, np.flatnonzero(~mask)
+
+
 def _top_k_block(scores, offset, candidates, k):
     """The k best (score, index) of a chunk: larger score first, then lower index."""
     idx = np.arange(scores.shape[0], dtype=np.int64)
     if candidates is not None:
-        idx = idx[candidates]
-        scores = scores[candidates]
+        keep, rows = candidates
+        if not keep:
+            mask = np.ones(scores.shape[0], dtype=bool)
+            mask[rows] = False
+            rows = np.flatnonzero(mask)
+        idx = idx[rows]
+        scores = scores[rows]
     order = np.lexsort((idx, -scores))[:k]
     return idx[order] + offset, scores[order]
 
@@ -546,7 +561,7 @@ def _top_k(X, model, k, method, form, candidates, density):
         if part is not None and not part.any():
             continue
         tasks.append(dask.delayed(_top_k_of_chunk, pure=True)(
-            block, int(offsets[i]), part, k, model, method, form,
+            block, int(offsets[i]), _compact(part), k, model, method, form,
             None if dens_blocks is None else dens_blocks[i]))
     parts = dask.compute(*tasks)
     return _merge_top_k(parts, k)
