@@ -26,7 +26,7 @@ import types
 import fastal
 
 __all__ = ["install", "uninstall"]
-_SKIP = ("fastal.experiment", "fastal.benchmark", "fastal.compat")
+_SKIP = ("fastal.experiment", "fastal.benchmark", "fastal.compat", "fastal.dask")
 _SEE_TABLE = ("see the libact compatibility table in fastal's documentation "
               "(docs/libact.rst)")
 

@@ -53,3 +53,18 @@ def test_the_experiment_on_your_own_data_runs_and_answers(tmp_path, monkeypatch)
     assert len(answers) == 1
     # the verdict the README quotes is the one the run gives
     assert answers[0].split("**")[1] == quoted.split("**")[1]
+
+
+def test_the_dask_example_runs():
+    import pytest
+
+    pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    (block,) = [b for b in python_blocks() if "fastal.dask.next_batch" in b]
+    namespace = {"__name__": "readme_example"}      # defines main() without running it
+    exec(compile(block, str(README), "exec"), namespace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        namespace["main"]()
+    lines = out.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == ["0", "1", "2"]

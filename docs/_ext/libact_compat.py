@@ -185,7 +185,7 @@ API_MODULES = (
     "fastal.models", "fastal.models.multilabel", "fastal.labelers",
     "fastal.query_strategies", "fastal.query_strategies.multiclass",
     "fastal.query_strategies.multilabel", "fastal.utils", "fastal.utils.multilabel",
-    "fastal.experiment", "fastal.testing", "fastal.compat",
+    "fastal.experiment", "fastal.testing", "fastal.compat", "fastal.dask",
 )
 
 
