@@ -295,6 +295,36 @@ def _coreset_queries(inp, n_jobs=None):
     return np.array(asked)
 
 
+def _dataset_updates(inp, n_jobs=None):
+    """``batch`` x (``update`` + ``get_unlabeled_entries``) on a Dataset of the rows."""
+    ds = _dataset(inp)
+    order = np.random.default_rng(inp["seed"]).permutation(
+        np.arange(inp["labeled"], inp["X"].shape[0]))[:inp["batch"]]
+    for i in order:
+        ds.update(int(i), 1)
+        ids, _ = ds.get_unlabeled_entries()
+    return ids
+
+
+def _libact_style_dataset_updates(inp):
+    """The same loop with libact's mask semantics: a Python pass over every label per call."""
+    X = inp["X"]
+    y = np.array(_labels(inp), dtype=object)
+
+    def labeled_mask():
+        return ~np.fromiter((e is None for e in y), dtype=bool)
+
+    def unlabeled():       # as libact: the mask is built twice
+        return np.where(~labeled_mask())[0], X[~labeled_mask()]
+
+    order = np.random.default_rng(inp["seed"]).permutation(
+        np.arange(inp["labeled"], X.shape[0]))[:inp["batch"]]
+    for i in order:
+        y[int(i)] = 1
+        ids, _ = unlabeled()
+    return ids
+
+
 def _libact_style_density(metric):
     def run(inp):
         from scipy.spatial.distance import cdist
@@ -395,6 +425,11 @@ CASES = [
          "batch single CoreSet.make_query() calls, each labeled before the next", None,
          (Peer("libact-style CoreSet (cdist to the labeled set per query)", "scipy.spatial",
                _libact_style_coreset_queries, _labeled_by_pool_bytes, 1.0),)),
+    Case("dataset_updates", "strategy", _setup, _dataset_updates,
+         "batch x (Dataset.update + get_unlabeled_entries), the bookkeeping of a query loop",
+         None,
+         (Peer("libact-style Dataset (labeled mask rebuilt per call)", "numpy",
+               _libact_style_dataset_updates, exponent=1.0),)),
     Case("information_density", "strategy", _setup, _strategy(_information_density),
          "InformationDensity(LogisticRegression).make_query(n_instances=batch)", None, (), 2000,
          2.0),
