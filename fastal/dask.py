@@ -103,6 +103,12 @@ def _check_pool(X, name="X"):
                          "first")
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    meta = getattr(X, "_meta", None)
+    if meta is not None and not isinstance(meta, np.ndarray):
+        raise TypeError(
+            f"{name} must hold dense NumPy chunks, got {type(meta).__name__}; convert them with "
+            f"{name}.map_blocks(lambda b: b.toarray()) for scipy.sparse chunks, or use "
+            "fastal.kernels, which takes sparse matrices")
     if X.shape[1] == 0:
         raise ValueError(f"{name} has no features (shape {X.shape})")
     if len(X.chunks[1]) != 1:
@@ -132,12 +138,25 @@ def _check_reference(reference, X, name="reference", min_rows=1):
         raise TypeError(f"{name} must be a dense array (the pool is dense)")
     if reference.shape[1] != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} features but {name} has {reference.shape[1]}")
-    return reference.astype(X.dtype, copy=False)
+    if reference.dtype == X.dtype:
+        return reference
+    with np.errstate(over="ignore"):
+        cast = reference.astype(X.dtype)
+    if not np.isfinite(cast).all():
+        raise ValueError(
+            f"{name} holds values beyond the range of {np.dtype(X.dtype).name}, the dtype of X; "
+            f"pass X as float64 (X.astype('float64')) or rescale both")
+    return cast
 
 
 def _check_scores(scores, X):
     """Per-chunk float64 score pieces: a dask array with X's row chunks, or a NumPy vector."""
     n = X.shape[0]
+    kind = getattr(getattr(scores, "dtype", None), "kind", None)
+    if kind is None and not isinstance(scores, da.Array):
+        kind = np.asarray(scores).dtype.kind
+    if kind == "c":
+        raise TypeError("scores must hold real numbers, got complex values")
     if isinstance(scores, da.Array):
         if scores.ndim != 1 or scores.shape[0] != n:
             raise ValueError(f"scores must be 1-D of length {n}, got shape {scores.shape}")
@@ -146,6 +165,8 @@ def _check_scores(scores, X):
                 f"scores must be chunked like the rows of X: X has row chunks "
                 f"{_short(X.chunks[0])}, scores has {_short(scores.chunks[0])}; rechunk with "
                 "scores.rechunk((X.chunks[0],))")
+        if scores.dtype.kind not in "biuf":
+            raise TypeError(f"scores must hold real numbers, got dtype {scores.dtype}")
         return scores.astype(np.float64)
     scores = check_vector(scores, n, "scores")
     return da.from_array(scores, chunks=(X.chunks[0],))
@@ -161,12 +182,25 @@ def _offsets(chunks):
 
 # -- block functions (run on the workers) ----------------------------------------------------
 
-def _min_distance_block(block, reference, metric, n_jobs, backend):
+def _min_distance_block(block, reference, metric, scale, n_jobs, backend):
+    """Distances of a chunk's rows; ``scale`` None: the kernel itself (a frame that does not
+    depend on the rows), else the pool's power-of-two scale, as the kernel on the whole pool."""
     with use_backend(backend):
-        return kernels.min_distance(block, reference, metric=metric, n_jobs=n_jobs)
+        if scale is None:
+            return kernels.min_distance(block, reference, metric=metric, n_jobs=n_jobs)
+        assert_all_finite(block, "X")
+        if block.shape[0] == 0:
+            return np.zeros(0)
+        impl = backend_impl()
+        distances = impl.min_distance(_prepare_block(block, metric, scale),
+                                      _prepare_block(reference, metric, scale), metric=metric,
+                                      n_threads=resolve_n_threads(n_jobs))
+    return kernels._unscale(distances, scale, "some distances")
 
 
 def _density_block(block, reference, metric, similarity, beta, n_jobs, backend):
+    if block.shape[0] == 0:
+        return np.zeros(0, dtype=block.dtype)
     with use_backend(backend):
         return kernels.pairwise_density(block, reference, metric=metric, similarity=similarity,
                                         beta=beta, n_jobs=n_jobs)
@@ -175,6 +209,8 @@ def _density_block(block, reference, metric, similarity, beta, n_jobs, backend):
 def _drawn_density_block(block, offset, reference, drawn, self_sums, count, include_self,
                          options, backend):
     """Mean similarity of the rows of ``block`` to the drawn rows (float64)."""
+    if block.shape[0] == 0:
+        return np.zeros(0)
     with use_backend(backend):
         sums = kernels.similarity_sums(block, reference, include_self=True, **options)
     counts = np.full(block.shape[0], float(count))
@@ -217,7 +253,17 @@ def _prepare_block(block, metric, scale):
 
 
 def _model_output(model, block):
-    return np.asarray(model.predict_proba(block), dtype=np.float64)
+    """``model.predict_proba`` of a chunk, checked: one finite row of probabilities per row."""
+    p = np.asarray(model.predict_proba(block), dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] != block.shape[0] or p.shape[1] == 0:
+        raise ValueError(
+            f"the model's predict_proba returned shape {p.shape} for {block.shape[0]} rows; "
+            f"it must return one row of class probabilities per row, ({block.shape[0]}, "
+            "n_classes)")
+    if not np.isfinite(p).all():
+        kind = "NaN" if np.isnan(p).any() else "infinity"
+        raise ValueError(f"the model's predict_proba returned {kind} for some rows of X")
+    return p
 
 
 def _top_margin(p):
@@ -243,6 +289,7 @@ def _uncertainty_scores(model, block, method, form):
     """
     if block.shape[0] == 0:
         return np.zeros(0)
+    assert_all_finite(block, "X")
     p = _model_output(model, block)
     if form == "ranked":
         return 1.0 - p.max(axis=1)
@@ -324,6 +371,10 @@ def min_distance(X, reference, *, metric="euclidean", n_jobs=None):
     -------
     dask.array.Array (n,) float64, with X's row chunks; every value is the one
     ``fastal.kernels.min_distance(X.compute(), reference)`` gives, bit for bit.
+    For a float64 pool (metric other than cosine) the call reads every chunk
+    once to find the largest magnitude, which sets the power-of-two scale the
+    kernel computes in (``fastal.kernels.prepare_rows``); persist a pool read
+    from storage first.
 
     Examples
     --------
@@ -336,7 +387,11 @@ def min_distance(X, reference, *, metric="euclidean", n_jobs=None):
     X = _check_pool(X)
     metric = _check_metric_dense(metric)
     reference = _check_reference(reference, X)
-    return X.map_blocks(_min_distance_block, reference, metric, n_jobs, get_backend(),
+    # float64 rows are scaled by one power of two for the whole pool, as the kernel scales
+    # X.compute(): finding it reads every chunk now
+    scale = None if (metric == "cosine" or X.dtype != np.float64) else \
+        _global_scale(X, reference, metric)
+    return X.map_blocks(_min_distance_block, reference, metric, scale, n_jobs, get_backend(),
                         drop_axis=1, dtype=np.float64, meta=np.empty(0))
 
 
@@ -401,7 +456,7 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         if n_samples is not None:
             raise ValueError("n_samples draws the reference rows from the pool; pass either "
                              "reference or n_samples, not both")
-        if include_self is not True:
+        if not (include_self is True or include_self is np.True_):
             raise ValueError("include_self=False only applies when the reference rows are "
                              "drawn from the pool (reference=None)")
         reference = _check_reference(reference, X)
@@ -425,9 +480,9 @@ def _power(values, beta):
     return values ** beta
 
 
-def _draw(N, n_samples, random_state, low):
+def _draw(N, n_samples, random_state, low, name="n_samples"):
     """Sorted positions of the drawn reference rows (all of them when m >= N)."""
-    m = check_count(n_samples, "n_samples", low, np.iinfo(np.int64).max)
+    m = check_count(n_samples, name, low, np.iinfo(np.int64).max)
     if m >= N:
         return np.arange(N, dtype=np.int64)
     rs = random_state if isinstance(random_state, np.random.Generator) \
@@ -436,25 +491,25 @@ def _draw(N, n_samples, random_state, low):
 
 
 def _sampled_density(X, population, n_samples, random_state, metric, similarity, include_self,
-                     n_jobs, backend, candidates=None):
+                     n_jobs, backend, name="n_samples"):
     """Mean similarity (float64 dask array) of every row of X to rows drawn from
     ``population`` (sorted pool indices), as ``fastal.kernels`` draws them."""
     N = population.shape[0]
-    drawn = population[_draw(N, n_samples, random_state, 1 if include_self else 2)]
+    drawn = population[_draw(N, n_samples, random_state, 1 if include_self else 2, name)]
     reference = _fetch_rows(X, drawn)
     options = dict(metric=metric, similarity=similarity, n_jobs=n_jobs)
     with use_backend(backend):
         self_sums = kernels.similarity_sums(reference, None, include_self=bool(include_self),
                                             **options)
     count = drawn.shape[0]
-    offsets = _offsets(X.chunks[0])
-    parts = []
-    for i, block in enumerate(X.to_delayed().ravel()):
-        part = dask.delayed(_drawn_density_block, pure=True)(
-            block, int(offsets[i]), reference, drawn, self_sums, count, bool(include_self),
-            options, backend)
-        parts.append(da.from_delayed(part, shape=(X.chunks[0][i],), dtype=np.float64))
-    return da.concatenate(parts) if len(parts) > 1 else parts[0]
+    offsets = da.from_array(_offsets(X.chunks[0])[:-1], chunks=1)
+    return da.map_blocks(_drawn_density_chunk, X, offsets[:, None], reference, drawn, self_sums,
+                         count, bool(include_self), options, backend, drop_axis=1,
+                         chunks=(X.chunks[0],), dtype=np.float64, meta=np.empty(0))
+
+
+def _drawn_density_chunk(block, offset, *args):
+    return _drawn_density_block(block, int(offset[0, 0]), *args)
 
 
 def _fetch_rows(X, rows):
@@ -539,11 +594,24 @@ def uncertainty_top_k(model, X, k, *, method="lc", candidates=None):
     return _top_k(X, model, k, method, "query", candidates, None)
 
 
+def _row_indices(rows, n, name):
+    """``check_indices``, refusing an integer 0/1 array of length n (a mask in disguise,
+    which as indices would name rows 0 and 1 only)."""
+    arr = np.asarray(rows) if rows is not None else None
+    if arr is not None and arr.dtype.kind in "iu" and arr.shape == (n,) and n > 2 \
+            and ((arr == 0) | (arr == 1)).all():
+        raise ValueError(
+            f"{name} looks like a 0/1 mask (integers of length {n}, all 0 or 1), which as "
+            f"indices would mean rows 0 and 1 only; pass {name}.astype(bool) for a mask, or "
+            f"np.flatnonzero({name}) for its indices")
+    return check_indices(arr, n, name)
+
+
 def _candidate_mask(candidates, n):
     if candidates is None:
         return None
     mask = np.zeros(n, dtype=bool)
-    mask[check_indices(candidates, n, "candidates")] = True
+    mask[_row_indices(candidates, n, "candidates")] = True
     return mask
 
 
@@ -1118,13 +1186,20 @@ def next_batch(X, labeled, model, batch_size, *, strategy="uncertainty", method=
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; valid: {list(STRATEGIES)}")
     metric = _check_metric_dense(metric)
-    lab = check_indices(labeled, n, "labeled")
+    lab = _row_indices(labeled, n, "labeled")
     unlabeled = np.ones(n, dtype=bool)
     unlabeled[lab] = False
     n_unl = int(unlabeled.sum())
     if n_unl == 0:
         raise ValueError("every row of the pool is labeled; there is nothing left to query")
     batch = check_count(batch_size, "batch_size", 1, n_unl)
+    if strategy == "coreset" and method is not None:
+        raise ValueError(f"strategy 'coreset' uses no model, so no uncertainty method; got "
+                         f"method={method!r} (leave it None)")
+    if strategy == "ranked" and method not in (None, "lc"):
+        raise ValueError(f"strategy 'ranked' scores with 1 - max p (RankedBatch), the 'lc' "
+                         f"measure; got method={method!r}: use strategy 'uncertainty' or "
+                         "'density' for another measure")
     if method is None:
         method = "entropy" if strategy == "density" else "lc"
     method = _check_method(method)
@@ -1137,7 +1212,8 @@ def next_batch(X, labeled, model, batch_size, *, strategy="uncertainty", method=
         if not np.isfinite(beta):
             raise ValueError(f"beta must be finite, got {beta}")
         dens = _sampled_density(X, np.flatnonzero(unlabeled).astype(np.int64), density_samples,
-                                random_state, metric, "inverse", False, n_jobs, get_backend())
+                                random_state, metric, "inverse", False, n_jobs, get_backend(),
+                                "density_samples")
         if beta != 1.0:
             dens = dens.map_blocks(_power, beta, dtype=np.float64)
         return _top_k(X, model, batch, method, "positive", unlabeled, dens)[0]
