@@ -1134,7 +1134,8 @@ def next_batch(X, labeled, model, batch_size, *, strategy="uncertainty", method=
     ----------
     X : dask.array.Array (n, d), chunked along rows only
     labeled : boolean mask (n,) or integer indices
-        The rows labeled so far.
+        The rows labeled so far.  An integer array of length n holding only
+        0 and 1 is refused (a mask needs dtype bool).
     model : fitted classifier with ``predict_proba``
         Fitted on the labeled rows (not used by ``coreset``, nor by
         ``ranked`` before any row is labeled).
@@ -1153,7 +1154,8 @@ def next_batch(X, labeled, model, batch_size, *, strategy="uncertainty", method=
         unlabeled rows); the top rows by score.
     method : {"lc", "sm", "entropy"} or None
         The uncertainty measure: default ``lc``, ``entropy`` for ``density``
-        (libact's defaults).
+        (libact's defaults).  ``ranked`` takes only ``lc`` (or None) and
+        ``coreset`` only None: any other value is a ValueError.
     metric : {"euclidean", "manhattan", "cosine"}
     beta : float
         ``density`` only.
