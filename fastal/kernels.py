@@ -155,7 +155,12 @@ def _check_pair(X, Y, name_x, name_y, min_rows_y=1):
         raise TypeError(f"{name_y} is sparse but {name_x} is dense; pass both dense or both "
                         "sparse")
     if Y.dtype != X.dtype:
-        Y = Y.astype(X.dtype)
+        with np.errstate(over="ignore"):
+            Y = Y.astype(X.dtype)
+        values = Y.data if sp.issparse(Y) else Y
+        if not np.isfinite(values).all():     # finite before the cast: beyond X's range
+            raise ValueError(f"{name_y} holds values beyond the range of {X.dtype}, the dtype "
+                             f"of {name_x}; pass {name_x} as float64")
     return Y
 
 

@@ -530,3 +530,37 @@ def test_interrupted_update_leaves_no_stale_cache(backend, monkeypatch, strategy
     _, got = qs.make_query(return_score=True)
     _, want = fresh.make_query(return_score=True)
     np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-12)
+
+
+# -- arguments cast to the rows' dtype ------------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda X, R: K.min_distance(X, R),
+    lambda X, R: K.max_min_select(X, R, 2),
+    lambda X, R: K.pairwise_density(X, R),
+    lambda X, R: K.similarity_sums(X, R),
+], ids=["min_distance", "max_min_select", "pairwise_density", "similarity_sums"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float64_rows_beyond_float32_range_are_refused(backend, call, sparse):
+    # cast to the float32 rows' dtype, 1e300 would become inf and every distance with it
+    X = np.ones((5, 2), dtype=np.float32)
+    R = np.array([[1e300, 0.0], [0.0, 1.0]])
+    if sparse:
+        X, R = sp.csr_matrix(X), sp.csr_matrix(R)
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        call(X, R)
+    # within range the float64 rows are used as float32 rows
+    R[0, 0] = 3.0
+    call(X, R)
+
+
+def test_complex_scores_are_refused(backend):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(TypeError, match="scores must hold real numbers"):
+        K.max_min_select(X[2:], X[:2], 2, scores=np.ones(4) + 1j)
+
+
+def test_two_dimensional_indices_are_refused():
+    graph = sp.eye(4, format="csr")
+    with pytest.raises(ValueError, match="exclude must be 1-D"):
+        K.graph_density_select(np.ones(4), graph, 1, exclude=np.array([[0, 1]]))

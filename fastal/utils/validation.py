@@ -99,8 +99,11 @@ def check_matrix(X, name="X", *, min_rows=1, dtype="float"):
 
 
 def check_vector(v, n, name):
-    """A finite 1-D float64 vector of length n."""
-    arr = np.asarray(v, dtype=np.float64)
+    """A finite 1-D float64 vector of length n of real numbers."""
+    arr = np.asarray(v)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"{name} must be 1-D of length {n}, got shape {arr.shape}")
     assert_all_finite(arr, name)
@@ -139,6 +142,8 @@ def check_indices(indices, n, name, *, allow_mask=True):
                    for v in arr.ravel()):
             raise TypeError(f"{name} must hold integer indices, got {indices!r}")
         arr = arr.astype(np.int64)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind not in "iu":
