@@ -239,3 +239,36 @@ def test_numpy_incremental_baseline_picks_what_fastal_picks(with_scores):
     scores = inp["u"] if with_scores else None
     ours = max_min_select(inp["P"], inp["L"], 25, scores=scores)
     assert numpy_max_min(inp["P"], inp["L"], 25, scores).tolist() == ours.tolist()
+
+
+def _documented_commands():
+    """Every ``python -m fastal.benchmark ...`` command line of the README and the docs."""
+    import pathlib
+    import re
+    root = pathlib.Path(__file__).resolve().parents[1]
+    commands = []
+    for path in [root / "README.md", *sorted((root / "docs").glob("*.rst"))]:
+        text = path.read_text(encoding="utf-8").replace("``", "`")
+        text = re.sub(r"\s*\n\s*", " ", text)       # commands wrapped over lines
+        for found in re.findall(r"`(python -m fastal\.benchmark[^`]*)`", text):
+            commands.append((path.name, found.split("#")[0].strip()))
+        for block in re.findall(r"```bash(.*?)```", path.read_text(encoding="utf-8"), re.S):
+            commands += [(path.name, line.split("#")[0].strip()) for line in block.splitlines()
+                         if line.startswith("python -m fastal.benchmark")]
+    return commands
+
+
+def test_the_documented_benchmark_commands_are_valid():
+    import shlex
+    commands = _documented_commands()
+    assert len(commands) >= 8
+    parser = cli.build_parser()
+    for where, command in commands:
+        argv = shlex.split(command)[3:]
+        if argv and argv[0] in ("compare", "list"):
+            continue
+        args = parser.parse_args(argv)
+        if args.data is None:          # a user's file: its shape is theirs
+            cli.check_settings(args, parser)
+        else:
+            cli.get_cases(args.cases)
