@@ -595,16 +595,9 @@ def uncertainty_top_k(model, X, k, *, method="lc", candidates=None):
 
 
 def _row_indices(rows, n, name):
-    """``check_indices``, refusing an integer 0/1 array of length n (a mask in disguise,
-    which as indices would name rows 0 and 1 only)."""
-    arr = np.asarray(rows) if rows is not None else None
-    if arr is not None and arr.dtype.kind in "iu" and arr.shape == (n,) and n > 2 \
-            and ((arr == 0) | (arr == 1)).all():
-        raise ValueError(
-            f"{name} looks like a 0/1 mask (integers of length {n}, all 0 or 1), which as "
-            f"indices would mean rows 0 and 1 only; pass {name}.astype(bool) for a mask, or "
-            f"np.flatnonzero({name}) for its indices")
-    return check_indices(arr, n, name)
+    """``check_indices`` (which refuses an integer 0/1 array of length n, a mask in
+    disguise)."""
+    return check_indices(rows, n, name)
 
 
 def _candidate_mask(candidates, n):

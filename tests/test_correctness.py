@@ -564,3 +564,15 @@ def test_two_dimensional_indices_are_refused():
     graph = sp.eye(4, format="csr")
     with pytest.raises(ValueError, match="exclude must be 1-D"):
         K.graph_density_select(np.ones(4), graph, 1, exclude=np.array([[0, 1]]))
+
+
+def test_integer_zero_one_mask_is_not_read_as_indices():
+    graph = sp.eye(5, format="csr")
+    mask = np.array([0, 1, 1, 0, 0])       # meant as a mask: excluding rows 1 and 2
+    with pytest.raises(ValueError, match=r"looks like a 0/1 mask.*astype\(bool\)"):
+        K.graph_density_select(np.arange(5.0), graph, 1, exclude=mask)
+    # the mask as a mask, and indices that happen to be 0 and 1, are both fine
+    assert K.graph_density_select(np.arange(5.0), graph, 1,
+                                  exclude=mask.astype(bool)).tolist() == [4]
+    assert 0 not in K.graph_density_select(np.arange(5.0), graph, 5 - 2,
+                                           exclude=np.array([0, 1])).tolist()

@@ -126,6 +126,9 @@ def check_indices(indices, n, name, *, allow_mask=True):
     None gives no indices.  A boolean array must have length n (when
     ``allow_mask``); anything else must hold integers in [0, n): floats,
     strings and out-of-range values are errors, never truncated or wrapped.
+    Where a mask is allowed, an integer array of length n (n > 2) holding
+    only 0 and 1 is refused: it is a mask in disguise, which as indices would
+    name rows 0 and 1 only.
     """
     if indices is None:
         return np.zeros(0, dtype=np.int64)
@@ -144,6 +147,12 @@ def check_indices(indices, n, name, *, allow_mask=True):
         arr = arr.astype(np.int64)
     if arr.ndim > 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if allow_mask and arr.dtype.kind in "iu" and arr.shape == (n,) and n > 2 \
+            and ((arr == 0) | (arr == 1)).all():
+        raise ValueError(
+            f"{name} looks like a 0/1 mask (integers of length {n}, all 0 or 1), which as "
+            f"indices would mean rows 0 and 1 only; pass {name}.astype(bool) for a mask, or "
+            f"np.flatnonzero({name}) for its indices")
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind not in "iu":
