@@ -63,6 +63,7 @@ import numpy as np
 from fastal import kernels
 from fastal._config import backend_impl, get_backend, resolve_n_threads, use_backend
 from fastal.kernels import COLD_START_RTOL, SAFE_EXPONENT, check_rows, unit_rows
+from fastal.query_strategies._uncertainty import entropy, positive_uncertainty, top_margin
 from fastal.utils import seed_random_state
 from fastal.utils.validation import (
     assert_all_finite, check_count, check_indices, check_metric, check_vector)
@@ -266,19 +267,6 @@ def _model_output(model, block):
     return p
 
 
-def _top_margin(p):
-    if p.shape[1] < 2:
-        raise ValueError("margin ('sm') needs at least two classes among the labeled rows")
-    top2 = np.partition(p, p.shape[1] - 2, axis=1)[:, -2:]
-    return np.abs(top2[:, 1] - top2[:, 0])
-
-
-def _entropy(p):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, -p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    return terms.sum(axis=1)
-
-
 def _uncertainty_scores(model, block, method, form):
     """Scores of a chunk from ``model.predict_proba`` (float64).
 
@@ -297,16 +285,9 @@ def _uncertainty_scores(model, block, method, form):
         if method == "lc":
             return -p.max(axis=1)
         if method == "sm":
-            return -_top_margin(p)
-        return _entropy(p)
-    if method == "lc":
-        u = 1.0 - p.max(axis=1)
-    elif method == "sm":
-        u = 1.0 - _top_margin(p)
-    else:
-        clipped = np.clip(p, 1e-10, 1.0)
-        u = -np.sum(clipped * np.log(clipped), axis=-1)
-    return np.maximum(u, 0.0)
+            return -top_margin(p)
+        return entropy(p)
+    return np.maximum(positive_uncertainty(p, method), 0.0)
 
 
 def _scores_block(block, model, method, form):

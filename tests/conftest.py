@@ -44,3 +44,21 @@ def backend(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261124)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A real ``distributed`` cluster of 2 worker processes, closed after the module."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with dask.config.set({"distributed.comm.timeouts.connect": "30s",
+                          "distributed.comm.timeouts.tcp": "30s",
+                          "distributed.deploy.lost-worker-timeout": "15s"}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, timeout=60)
+        c = distributed.Client(cluster, timeout=60)
+        try:
+            yield c
+        finally:
+            c.close(timeout=30)
+            cluster.close(timeout=30)

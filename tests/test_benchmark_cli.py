@@ -213,13 +213,20 @@ def test_compare_rejects_other_files(tmp_path, capsys):
 
 
 def test_short_calls_are_timed_in_loops(monkeypatch):
-    monkeypatch.setattr(cli, "LOOP_S", 0.02)
+    # every call counts as short and a repeat would need more than MAX_LOOPS calls:
+    # the loop count is MAX_LOOPS whatever the machine's speed
+    monkeypatch.setattr(cli, "SHORT_CALL_S", 1e9)
+    monkeypatch.setattr(cli, "LOOP_S", 1e9)
+    monkeypatch.setattr(cli, "MAX_LOOPS", 3)
+    calls = []
     case = get_cases(["min_distance"])[0]
-    records = cli.run_case(case, SETTINGS, [1], repeats=2, peers=False, twin=False, settle=0)
+    counted = type(case)(**{**case.__dict__,
+                            "run": lambda inp, n_jobs=None: calls.append(1) or case.run(inp)})
+    records = cli.run_case(counted, SETTINGS, [1], repeats=2, peers=False, twin=False, settle=0)
     (rec,) = records
-    # a call on 60 rows takes microseconds: each repeat is many calls, the time one call's
-    assert rec["loops"] > 1 and len(rec["times"]) == 2
-    assert rec["median"] < cli.LOOP_S
+    assert rec["loops"] == 3 and len(rec["times"]) == 2
+    # one untimed warm-up, the calibrating call, then two repeats of three calls
+    assert len(calls) == 1 + 1 + 2 * 3
 
 
 def test_peers_can_be_chosen_by_name():

@@ -24,18 +24,9 @@ CHUNKINGS = {
 
 
 @pytest.fixture(scope="module")
-def client():
-    with dask.config.set({"distributed.comm.timeouts.connect": "30s",
-                          "distributed.comm.timeouts.tcp": "30s",
-                          "distributed.deploy.lost-worker-timeout": "15s"}):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, timeout=60)
-        c = distributed.Client(cluster, timeout=60)
-        try:
-            yield c
-        finally:
-            c.close(timeout=30)
-            cluster.close(timeout=30)
+def client(dask_client):
+    """The 2-worker cluster of ``conftest.dask_client``."""
+    return dask_client
 
 
 def pool(Xn, chunking):

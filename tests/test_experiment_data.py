@@ -346,8 +346,8 @@ def test_non_numeric_feature(tmp_path):
     (dict(X=np.zeros((4, 2))), "holds no array 'y'"),
     (dict(X=np.zeros(4), y=np.zeros(4)), "must be 2-D"),
     (dict(X=np.zeros((4, 2)), y=np.zeros(3)), "3 labels for 4 rows"),
-    (dict(X=np.array([[0.0, np.nan]] * 4), y=np.zeros(4)), "NaN or infinite"),
-    (dict(X=np.array([["a", "b"]] * 4), y=np.zeros(4)), "does not hold numbers"),
+    (dict(X=np.array([[0.0, np.nan]] * 4), y=np.zeros(4)), "X contains NaN"),
+    (dict(X=np.array([["a", "b"]] * 4), y=np.zeros(4)), "X must hold real numbers"),
     (dict(X=np.zeros((4, 2)), y=[0, 1, np.nan, 1]), "NaN or infinite labels"),
 ])
 def test_bad_npz(tmp_path, arrays, message):

@@ -102,27 +102,9 @@ def _format_of(path, fmt):
 
 
 def _features(X, path, what="X"):
-    """X as a 2-D array of finite numbers (float64 unless already float32/float64)."""
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        if not np.issubdtype(X.dtype, np.number):
-            raise TypeError(f"{path}: {what} does not hold numbers (dtype {X.dtype})")
-        if not np.all(np.isfinite(X.data)):
-            raise ValueError(f"{path}: {what} holds NaN or infinite values")
-        return X
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{path}: {what} must be 2-D (rows x features), got shape {X.shape}")
-    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-        raise TypeError(f"{path}: {what} does not hold numbers (dtype {X.dtype}); encode "
-                        "the non-numeric features first")
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    if not np.all(np.isfinite(X)):
-        rows = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        raise ValueError(f"{path}: {what} holds NaN or infinite values (first in row "
-                         f"{rows[0]}); impute or drop them first")
-    return X
+    """X as ``fastal.kernels.check_rows`` takes it: 2-D, real, finite; CSR kept sparse."""
+    from fastal.kernels import check_rows
+    return check_rows(X, f"{path}: {what}")
 
 
 def _labels(y, n_rows, path, what="y"):
