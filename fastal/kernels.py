@@ -203,7 +203,7 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         result.
     random_state : None, int, RandomState or Generator
         The draw of the reference rows (``n_samples`` only).
-    sampling : {"uniform", "stratified"}, default "uniform"
+    sampling : {"uniform", "stratified", "local"}, default "uniform"
         How the ``n_samples`` reference rows are drawn.  ``uniform``: m rows
         without replacement.  ``stratified``: the reference rows are grouped
         around min(256, m / 4) random pivot rows (each row with its nearest
@@ -211,7 +211,15 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         so every group of similar rows gets its share of the m draws; each row
         is still drawn with probability m / N and the mean (a Horvitz-Thompson
         sum) stays unbiased, with a much smaller error when a row's density
-        comes mostly from a small cluster of close rows.
+        comes mostly from a small cluster of close rows.  ``local``: the
+        reference rows are grouped around 2 N / m random pivots (cells of
+        about m / 2 rows); each row's similarities to the reference rows of
+        its own cell (its nearest pivot's) are summed exactly, and those to
+        the other cells are estimated from m rows drawn as ``stratified``
+        draws them (the drawn rows of its own cell left out).  Still
+        unbiased; the close rows that dominate a row's density are counted
+        exactly, so the largest errors shrink severalfold, for about 1.5 m
+        similarities per row instead of m.
     return_std : bool
         Also return each row's standard error (``n_samples`` only): the
         reference rows are drawn as 16 random groups (fewer when m < 32) and the
@@ -253,8 +261,8 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
                                include_self=include_self, n_jobs=n_jobs)
         dens = mean_of_sums(sums, n_reference, reference is None and not include_self)
     else:
-        if sampling not in ("uniform", "stratified"):
-            raise ValueError(f"unknown sampling {sampling!r}; valid: ['stratified', 'uniform']")
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"unknown sampling {sampling!r}; valid: {sorted(SAMPLINGS)}")
         dens, std = _sampled_density(X, reference, n_samples, random_state, return_std, sampling,
                                      metric=metric, similarity=similarity,
                                      include_self=include_self, n_jobs=n_jobs)
@@ -272,6 +280,7 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
 
 
 _STD_GROUPS = 16
+SAMPLINGS = ("uniform", "stratified", "local")
 
 
 def drawn_similarity_sums(X, rows, reference=None, *, metric="euclidean", similarity="inverse",
@@ -325,8 +334,12 @@ def _sampled_density(X, reference, n_samples, random_state, return_std, sampling
     rs = random_state if isinstance(random_state, np.random.Generator) \
         else seed_random_state(random_state)
     n_groups = min(_STD_GROUPS, m // 2) if return_std else 1
+    if sampling == "local":
+        return _local_density(X, reference, population, m, n_groups, rs, return_std,
+                              leave_self_out, **options)
     if sampling == "stratified":
-        groups = _systematic_groups(population, m, n_groups, rs, options["metric"])
+        groups = _systematic_groups(population, m, n_groups, rs, options["metric"],
+                                    max(1, min(256, m // 4)))[0]
     else:
         groups = [np.sort(part) for part in np.array_split(rs.permutation(N)[:m], n_groups)]
     group_sums = np.empty((n_groups, X.shape[0]))
@@ -353,14 +366,15 @@ def _sampled_density(X, reference, n_samples, random_state, return_std, sampling
     return mean, np.sqrt(correction * spread / (n_groups * (n_groups - 1)))
 
 
-def _systematic_groups(population, m, n_groups, rs, metric):
+def _systematic_groups(population, m, n_groups, rs, metric, n_pivots):
     """n_groups systematic samples of m / n_groups rows each, through the rows ordered by
-    their nearest random pivot (random order within a pivot's rows); independent starts,
-    so every row is in a group with probability m / (n_groups N)."""
+    their nearest of ``n_pivots`` random pivots (random order within a pivot's rows);
+    independent starts, so every row is in a group with probability m / (n_groups N).
+
+    Returns the groups (sorted row indices), the pivots and each row's pivot."""
     from sklearn.metrics import pairwise_distances_argmin
 
     N = population.shape[0]
-    n_pivots = max(1, min(256, m // 4))
     pivots = population[np.sort(rs.choice(N, n_pivots, replace=False))]
     nearest = pairwise_distances_argmin(population, pivots, metric=metric)
     uniform = rs.random if isinstance(rs, np.random.Generator) else rs.random_sample
@@ -371,7 +385,61 @@ def _systematic_groups(population, m, n_groups, rs, metric):
         start = uniform() * step
         positions = np.floor(start + step * np.arange(int(np.ceil((N - start) / step))))
         groups.append(np.sort(order[positions[positions < N].astype(np.int64)]))
-    return groups
+    return groups, pivots, nearest
+
+
+def _local_density(X, reference, population, m, n_groups, rs, return_std, leave_self_out,
+                   **options):
+    """``sampling="local"``: each row's own cell exactly, the other cells from m drawn rows.
+
+    A row of X belongs to the cell of its nearest pivot; its sum over the
+    reference rows of that cell is exact, and its sum over the other cells is
+    a Horvitz-Thompson estimate from each group of drawn rows (a drawn row is
+    in group g with probability m / (G N)) with the drawn rows of its own cell
+    taken out.  The G group estimates are independent replicates: their mean
+    is the estimate, their spread its standard error.
+    """
+    from sklearn.metrics import pairwise_distances_argmin
+
+    N = population.shape[0]
+    n_pivots = int(min(N, max(1, np.ceil(2.0 * N / m))))
+    groups, pivots, cell_of_reference = _systematic_groups(population, m, n_groups, rs,
+                                                           options["metric"], n_pivots)
+    cell_of_row = cell_of_reference if reference is None else \
+        pairwise_distances_argmin(X, pivots, metric=options["metric"])
+    include_self = options.pop("include_self")
+    rows_by_cell = _indices_by_value(cell_of_row, n_pivots)
+    reference_by_cell = rows_by_cell if reference is None else \
+        _indices_by_value(cell_of_reference, n_pivots)
+    # every row against every drawn row (own cell included: taken out below)
+    others = np.stack([similarity_sums(X, population[rows], **options) for rows in groups])
+    own = np.zeros(X.shape[0])
+    for c in range(n_pivots):
+        rows = rows_by_cell[c]
+        if len(rows) == 0:
+            continue
+        X_cell = X[rows]
+        own[rows] = similarity_sums(X_cell, None, include_self=include_self, **options) \
+            if reference is None else \
+            similarity_sums(X_cell, population[reference_by_cell[c]], **options)
+        for g, drawn in enumerate(groups):
+            in_cell = drawn[cell_of_reference[drawn] == c]
+            if len(in_cell):
+                others[g, rows] -= similarity_sums(X_cell, population[in_cell], **options)
+    population_size = N - 1 if leave_self_out else N
+    replicates = (own + others * (n_groups * N / m)) / population_size
+    mean = replicates.mean(axis=0)
+    if not return_std:
+        return mean, None
+    spread = ((replicates - mean) ** 2).sum(axis=0)
+    return mean, np.sqrt(spread / (n_groups * (n_groups - 1)))
+
+
+def _indices_by_value(values, n_values):
+    """For every v < n_values, the sorted positions i where values[i] == v."""
+    order = np.argsort(values, kind="stable")
+    bounds = np.searchsorted(values[order], np.arange(n_values + 1))
+    return [order[bounds[v]:bounds[v + 1]] for v in range(n_values)]
 
 
 def similarity_sums(X, reference=None, *, metric="euclidean", similarity="inverse",

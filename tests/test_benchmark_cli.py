@@ -1,4 +1,5 @@
 """python -m fastal.benchmark: cases on both backends, records, compare, errors (tiny sizes)."""
+import dataclasses
 import json
 
 import numpy as np
@@ -166,6 +167,8 @@ def test_compare_flags_only_beyond_the_noise(tmp_path, capsys):
     (["--n", "1"], "--n must be at least 2"),
     (["--n", "10", "--labeled", "8", "--batch", "5"], "must not exceed"),
     (["--repeats", "0"], "--repeats"),
+    (["--density-samples", "0"], "--density-samples must be at least 1"),
+    (["--pool", "galaxy"], "invalid choice"),
 ])
 def test_bad_arguments_exit_with_a_message(argv, message, capsys):
     with pytest.raises(SystemExit) as info:
@@ -274,8 +277,108 @@ def test_the_documented_benchmark_commands_are_valid():
         argv = shlex.split(command)[3:]
         if argv and argv[0] in ("compare", "list"):
             continue
+        if argv and argv[0] in ("dask", "parity"):
+            from fastal.benchmark import dask_run, parity
+            module = dask_run if argv[0] == "dask" else parity
+            module.build_parser().parse_args(argv[1:])
+            continue
         args = parser.parse_args(argv)
         if args.data is None:          # a user's file: its shape is theirs
             cli.check_settings(args, parser)
         else:
             cli.get_cases(args.cases)
+
+
+# ------------------------------------------------------------ pools, sparse rows, checks
+
+@pytest.mark.parametrize("kind", ["normal", "embedding", "mixture"])
+def test_dense_pools(kind):
+    from fastal.benchmark.pools import make_pool
+    X = make_pool(kind, 250, 12, "float32", seed=3)
+    assert X.shape == (250, 12) and X.dtype == np.float32 and np.isfinite(X).all()
+    np.testing.assert_array_equal(X, make_pool(kind, 250, 12, "float32", seed=3))
+    assert not np.array_equal(X, make_pool(kind, 250, 12, "float32", seed=4))
+
+
+def test_tfidf_pool_is_sparse_with_unit_rows():
+    from fastal.benchmark.pools import make_pool
+    X = make_pool("tfidf", 300, 2048, "float64", seed=0)
+    assert X.format == "csr" and X.shape == (300, 2048)
+    per_row = np.diff(X.indptr)
+    assert per_row.max() <= 100 and per_row.min() > 50
+    np.testing.assert_allclose(np.sqrt(X.multiply(X).sum(axis=1)).A.ravel(), 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match="unknown pool"):
+        make_pool("galaxy", 10, 2, "float64")
+
+
+def test_sparse_rows_skip_the_dense_only_implementations():
+    from fastal.benchmark.pools import make_pool
+    X = make_pool("tfidf", 80, 512, "float64", seed=0)
+    settings = (80, 512, "float64", 3, 6, 0, X)
+    records = cli.run_case(get_cases(["ranked_batch"])[0], settings, [1], 1, settle=0)
+    by_impl = {r["impl"]: r for r in records}
+    assert by_impl["compiled"]["status"] == "ok" and by_impl["numpy"]["status"] == "ok"
+    assert by_impl["NumPy incremental (GEMV per pick)"]["reason"] == "skipped: dense rows only"
+    assert all("work" not in r for r in records)       # no arithmetic bound for sparse rows
+    (only,) = cli.run_case(get_cases(["knn_density_approximate"])[0], settings, [1], 1,
+                           settle=0)
+    assert only["status"] == "skipped" and only["reason"] == "skipped: dense rows only"
+
+
+def test_the_sampled_density_check_measures_the_error():
+    case = get_cases(["density_sampled"])[0]
+    exact = cli.run_case(case, SETTINGS + ({"density_samples": 60},), [1], 1, twin=False,
+                         settle=0)
+    assert "max 0.000%" in exact[0]["check"]          # m = n: the exact density
+    sampled = cli.run_case(case, SETTINGS + ({"density_samples": 10},), [1], 1, twin=False,
+                           settle=0)
+    assert "m = 10 (local)" in sampled[0]["check"] and "max 0.000%" not in sampled[0]["check"]
+
+
+def test_a_check_sees_every_implementation(monkeypatch):
+    seen = {}
+
+    def check(inputs, results):
+        seen.update(results)
+        return "looked"
+    case = dataclasses.replace(get_cases(["min_distance"])[0], check=check)
+    records = cli.run_case(case, SETTINGS, [1], 1, settle=0)
+    assert records[0]["check"] == "looked" and "check" not in records[1]
+    assert set(seen) >= {"compiled", "numpy"}
+    np.testing.assert_allclose(seen["compiled"], seen["numpy"])
+
+
+def test_cases_with_their_own_size_run_at_it_unless_n_is_given(monkeypatch, capsys):
+    small = dataclasses.replace(get_cases(["min_distance"])[0], name="small_case",
+                                default_n=40)
+    monkeypatch.setattr(cli, "get_cases", lambda names=None: [small])
+    parser = cli.build_parser()
+    few = ["--labeled", "4", "--batch", "2"]
+    args = cli.check_settings(parser.parse_args(few), parser)
+    assert cli.case_rows(small, args) == 40
+    args = cli.check_settings(parser.parse_args(few + ["--n", "70"]), parser)
+    assert cli.case_rows(small, args) == 70
+    main(["--d", "3", "--batch", "2", "--labeled", "4", "--repeats", "1",
+          "--gemm-size", "32", "--bandwidth-mb", "1", "--settle", "0", "--no-peers"])
+    assert "n = 40 x d = 3" in capsys.readouterr().out
+
+
+def test_pool_option_and_json_record(tmp_path, capsys):
+    out = tmp_path / "run.json"
+    main(SMALL + ["--pool", "embedding", "--cases", "density_sampled", "--density-samples",
+                  "20", "--no-twin", "--json", str(out)])
+    text = capsys.readouterr().out
+    assert "embedding pool" in text and "check (density_sampled): m = 20 (local)" in text
+    record = json.loads(out.read_text())
+    assert record["settings"]["pool"] == "embedding"
+    assert record["settings"]["density_samples"] == 20
+    assert record["records"][0]["check"].startswith("m = 20")
+    assert record["records"][0]["n"] == 60
+
+
+def test_pool_and_data_are_alternatives(tmp_path, capsys):
+    path = tmp_path / "rows.npy"
+    np.save(path, np.ones((10, 2)))
+    with pytest.raises(SystemExit):
+        main(["--data", str(path), "--pool", "mixture"])
+    assert "alternatives" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def test_unbiased_with_a_calibrated_standard_error(backend, metric, similarity, 
     options = dict(metric=metric, similarity=similarity, include_self=include_self,
                    sampling=sampling)
     exact = K.pairwise_density(X, **{k: v for k, v in options.items() if k != "sampling"})
-    draws = 300
+    draws = 150
     runs = [K.pairwise_density(X, n_samples=30, random_state=seed, return_std=True, **options)
             for seed in range(draws)]
     estimates = np.array([r[0] for r in runs])
@@ -41,15 +41,53 @@ def test_unbiased_with_a_calibrated_standard_error(backend, metric, similarity, 
     assert 0.85 < coverage < 0.99
 
 
+@pytest.mark.parametrize("with_reference", [False, True])
+@pytest.mark.parametrize("include_self", [False, True])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+def test_local_sampling_is_unbiased_with_a_calibrated_standard_error(backend, metric,
+                                                                    include_self,
+                                                                    with_reference):
+    """Own cell exact, the other cells estimated: the same three properties."""
+    X = data()
+    if with_reference and not include_self:
+        pytest.skip("include_self applies to reference=None only")
+    R = data(150, seed=9) if with_reference else None
+    options = dict(metric=metric, include_self=include_self)
+    exact = K.pairwise_density(X, R, **options)
+    draws = 150
+    runs = [K.pairwise_density(X, R, n_samples=30, random_state=seed, return_std=True,
+                               sampling="local", **options) for seed in range(draws)]
+    estimates = np.array([r[0] for r in runs])
+    stds = np.array([r[1] for r in runs])
+    spread = estimates.std(axis=0)
+    assert np.all(np.abs(estimates.mean(axis=0) - exact) <= 5 * spread / np.sqrt(draws) + 1e-12)
+    ratio = np.sqrt((stds ** 2).mean(axis=0)) / spread
+    assert 0.85 < np.median(ratio) < 1.15
+    coverage = np.mean(np.abs(estimates - exact) <= 2 * stds)
+    assert 0.85 < coverage < 0.99
+
+
+def test_local_sampling_of_sparse_rows_is_that_of_dense_rows(backend):
+    X = data(90)
+    dense = K.pairwise_density(X, n_samples=20, random_state=4, sampling="local",
+                               return_std=True)
+    sparse = K.pairwise_density(sp.csr_matrix(X), n_samples=20, random_state=4,
+                                sampling="local", return_std=True)
+    np.testing.assert_allclose(sparse[0], dense[0], rtol=1e-9)
+    np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-7, atol=1e-12)
+
+
 @pytest.mark.parametrize("include_self", [False, True])
 def test_all_rows_drawn_is_the_exact_density(backend, include_self):
     X = data(50)
     exact = K.pairwise_density(X, include_self=include_self, metric="manhattan")
     for m in (50, 51, 1000):
-        got, std = K.pairwise_density(X, include_self=include_self, metric="manhattan",
-                                      n_samples=m, random_state=1, return_std=True)
-        np.testing.assert_array_equal(got, exact)
-        assert not std.any()
+        for sampling in ("uniform", "stratified", "local"):
+            got, std = K.pairwise_density(X, include_self=include_self, metric="manhattan",
+                                          n_samples=m, random_state=1, return_std=True,
+                                          sampling=sampling)
+            np.testing.assert_array_equal(got, exact)
+            assert not std.any()
     R = data(20, seed=2)
     np.testing.assert_array_equal(K.pairwise_density(X, R, n_samples=20),
                                   K.pairwise_density(X, R))
@@ -75,13 +113,16 @@ def test_stratified_sampling_is_more_accurate_on_clusters(backend):
     X = np.vstack([c + 0.3 * rng.normal(size=(size, 6))
                    for c, size in zip(centres, rng.integers(60, 250, size=12))])
     exact = K.pairwise_density(X, include_self=False)
-    errors = {}
-    for sampling in ("uniform", "stratified"):
+    errors, largest = {}, {}
+    for sampling in ("uniform", "stratified", "local"):
         runs = np.array([K.pairwise_density(X, include_self=False, n_samples=120,
                                             random_state=seed, sampling=sampling)
                          for seed in range(60)])
         errors[sampling] = np.mean(np.abs(runs - exact) / exact)
+        largest[sampling] = np.mean(np.max(np.abs(runs - exact) / exact, axis=1))
     assert errors["stratified"] < 0.7 * errors["uniform"]
+    # the own cell counted exactly: the largest error of a draw shrinks again
+    assert largest["local"] < 0.7 * largest["stratified"], largest
 
 
 def test_errors():

@@ -10,11 +10,17 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from fastal import kernels as K
 
 __all__ = ["Case", "Peer", "CASES", "case_names", "get_cases", "pool_rows", "make_inputs",
-           "numpy_max_min", "NUMPY_INCREMENTAL"]
+           "numpy_max_min", "NUMPY_INCREMENTAL", "DENSITY_SAMPLES"]
+
+# reference rows of the sampled density cases unless --density-samples says otherwise
+DENSITY_SAMPLES = 10_000
+# rows whose sampled density or approximate neighbours are checked against the exact ones
+CHECKED_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,14 @@ class Peer:
     ``run(inputs)``: the work.  ``memory(inputs)``: bytes it is expected to
     hold at its peak (its n x n matrices).  ``exponent``: its time grows as
     n ** exponent (used to scale a small trial run to the requested n).
+    ``sparse``: it also takes sparse (CSR) rows.
     """
     name: str
     module: str
     run: Callable
     memory: Callable = lambda inputs: 0
     exponent: float = 2.0
+    sparse: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,12 @@ class Case:
     with unit "flop" (timed against the GEMM rate) or "byte" (against the copy
     bandwidth), or None.  ``exponent``: the NumPy twin's time grows as
     n ** exponent.  ``bench_n``: the rows the pytest-benchmark suite uses.
+    ``check(inputs, results)``: after the timing, a one-line account of the
+    answers (``results`` maps each implementation's label to the result of
+    its last timed call): the error of an approximation, whether a peer
+    picked the same rows.  ``default_n``: the rows used when the user gives
+    no ``--n`` (cases whose work grows faster than the others').
+    ``sparse``: the case also runs on sparse (CSR) rows.
     """
     name: str
     kind: str
@@ -53,12 +67,18 @@ class Case:
     peers: Tuple[Peer, ...] = field(default_factory=tuple)
     bench_n: int = 4000
     exponent: float = 1.0
+    check: Optional[Callable] = None
+    default_n: Optional[int] = None
+    sparse: bool = False
 
 
 def pool_rows(n, d, dtype, seed, data=None):
-    """The rows every case works on: ``data`` (its first n rows) or n x d normal rows."""
+    """The rows every case works on: ``data`` (its first n rows; dense or CSR) or n x d
+    normal rows."""
     if data is not None:
         rows = data if n is None else data[:n]
+        if sp.issparse(rows):
+            return sp.csr_matrix(rows, dtype=dtype)
         return np.ascontiguousarray(rows, dtype=dtype)
     return np.random.default_rng(seed).normal(size=(n, d)).astype(dtype)
 
@@ -69,7 +89,9 @@ def make_inputs(n, d, dtype, batch, labeled, seed, data=None):
     X: the rows; L: the first ``labeled`` rows (the labeled set); P: the other
     rows (the pool); u: uncertainty scores of P in [0, 0.5) and ``proba`` the
     two-class probabilities that give them (1 - max proba = u); y: labels of
-    the labeled rows (alternating 0, 1); k: neighbours for k-NN density.
+    the labeled rows (alternating 0, 1); k: neighbours for k-NN density;
+    density_samples, density_sampling: the reference rows of sampled density
+    (m, at most n) and how they are drawn.
     """
     X = pool_rows(n, d, dtype, seed, data)
     n = X.shape[0]
@@ -79,7 +101,8 @@ def make_inputs(n, d, dtype, batch, labeled, seed, data=None):
         "X": X, "L": X[:labeled], "P": X[labeled:], "u": u,
         "proba": np.column_stack([1.0 - u, u]),
         "y": np.arange(labeled) % 2, "batch": batch, "labeled": labeled,
-        "k": min(10, n - 1), "seed": seed,
+        "k": min(10, n - 1), "seed": seed, "density_samples": min(DENSITY_SAMPLES, n),
+        "density_sampling": "local",
     }
 
 
@@ -111,7 +134,8 @@ def _modal_density(metric):
     def run(inp):
         from modAL.density import information_density
         return information_density(inp["X"], metric)
-    return Peer(f"modAL information_density ({metric})", "modAL.density", run, _n2_bytes(2.0))
+    return Peer(f"modAL information_density ({metric})", "modAL.density", run, _n2_bytes(2.0),
+                sparse=True)
 
 
 def _sklearn_cosine(inp):
@@ -126,7 +150,7 @@ def _sklearn_knn(metric):
         return nn.fit(inp["X"]).kneighbors_graph(mode="distance")
     # chunked by scikit-learn's working_memory (1 GB by default)
     return Peer(f"scikit-learn NearestNeighbors(brute, {metric})", "sklearn.neighbors", run,
-                lambda inp: min(8.0 * inp["X"].shape[0] ** 2, 1e9))
+                lambda inp: min(8.0 * inp["X"].shape[0] ** 2, 1e9), sparse=True)
 
 
 class _FixedProba:
@@ -351,6 +375,79 @@ def _libact_style_coreset_queries(inp):
     return np.array(asked)
 
 
+# ---------------------------------------------------------------- approximations
+
+def _to_samples(inp):
+    n, d = inp["X"].shape
+    return float(n) * inp["density_samples"] * d, "flop"
+
+
+def _density_sampled(inp, n_jobs=None):
+    return K.pairwise_density(inp["X"], n_samples=inp["density_samples"],
+                              random_state=inp["seed"], sampling=inp["density_sampling"],
+                              n_jobs=n_jobs)
+
+
+def _checked_rows(inp, count):
+    n = inp["X"].shape[0]
+    return np.sort(np.random.default_rng(inp["seed"] + 2).choice(n, min(count, n),
+                                                                  replace=False))
+
+
+def _check_sampled_density(inp, results):
+    """Relative error of the compiled estimate on CHECKED_ROWS rows, against their exact
+    density over every row."""
+    estimate = results.get("compiled")
+    if estimate is None:
+        return "not checked (no compiled result)"
+    rows = _checked_rows(inp, CHECKED_ROWS)
+    exact = np.asarray(K.pairwise_density(inp["X"][rows], inp["X"]), dtype=np.float64)
+    err = np.abs(np.asarray(estimate, dtype=np.float64)[rows] - exact) / exact
+    return (f"m = {inp['density_samples']} ({inp['density_sampling']}): relative error on {len(rows)} rows against their "
+            f"exact density: median {np.median(err):.3%}, 99th percentile "
+            f"{np.quantile(err, 0.99):.3%}, max {err.max():.3%}")
+
+
+def _knn_approximate(inp, n_jobs=None):
+    return K.knn_density(inp["X"], inp["k"], metric="euclidean", algorithm="approximate",
+                         n_jobs=n_jobs)
+
+
+def _check_approximate_knn(inp, results):
+    """recall@k of the approximate search on 2,000 rows against their exact neighbours
+    (the search is repeated with the same parameters; the graph of the result is the
+    union of both directions)."""
+    if results.get("compiled") is None:
+        return "not checked (no compiled result)"
+    from fastal._ann import approximate_neighbors
+    X, k = inp["X"], inp["k"]
+    rows = _checked_rows(inp, 2000)
+    from sklearn.neighbors import NearestNeighbors
+
+    import fastal
+    found, _ = approximate_neighbors(K.prepare_rows("euclidean", X)[1], k, "euclidean",
+                                     fastal.resolve_n_threads(None))
+    _, nearest = NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(X).kneighbors(
+        X[rows])
+    exact = [e[e != r][:k] for r, e in zip(rows, nearest)]
+    hits = sum(len(set(found[r].tolist()) & set(np.asarray(e).tolist()))
+               for r, e in zip(rows, exact))
+    return f"recall@{k} on {len(rows)} rows against their exact neighbours: " \
+           f"{hits / (len(rows) * k):.4f}"
+
+
+def _information_sampled(inp, n_jobs=None):
+    from fastal.query_strategies import InformationDensity
+    qs = InformationDensity(_dataset(inp), model=_logistic(), random_state=0,
+                            density_samples=inp["density_samples"])
+    return qs.make_query(n_instances=inp["batch"])
+
+
+def _graph_approximate(ds):
+    from fastal.query_strategies import GraphDensity
+    return GraphDensity(ds, metric="euclidean", algorithm="approximate")
+
+
 # ---------------------------------------------------------------- the list
 
 def _density(metric):
@@ -361,7 +458,7 @@ def _density(metric):
         _all_pairs, (_modal_density(metric),
                      Peer("libact-style cdist n x n (InformationDensity)", "scipy.spatial",
                           _libact_style_density(metric), _n2_bytes(2.0))),
-        2000 if metric == "manhattan" else 4000, 2.0)
+        2000 if metric == "manhattan" else 4000, 2.0, sparse=True)
 
 
 def _knn(metric):
@@ -370,7 +467,7 @@ def _knn(metric):
         lambda inp, n_jobs=None: K.knn_density(inp["X"], inp["k"], metric=metric,
                                                n_jobs=n_jobs),
         f"k-NN graph density, {metric}, k = 10 (exact)", _all_pairs, (_sklearn_knn(metric),),
-        2000, 2.0)
+        2000, 2.0, sparse=True)
 
 
 CASES = [
@@ -382,7 +479,7 @@ CASES = [
                                                      n_jobs=n_jobs),
          "mean cosine similarity to every row (exact, O(n d))", _read_once,
          (Peer("scikit-learn cosine_similarity (n x n)", "sklearn.metrics", _sklearn_cosine,
-               _n2_bytes(1.0)),)),
+               _n2_bytes(1.0), sparse=True),), sparse=True),
     _knn("euclidean"),
     _knn("cosine"),
     _knn("manhattan"),
@@ -395,9 +492,9 @@ CASES = [
                lambda inp: numpy_max_min(inp["P"], inp["L"], inp["batch"], inp["u"]),
                exponent=1.0),
           Peer("modAL uncertainty_batch_sampling", "modAL.batch", _modal_ranked,
-               _labeled_by_pool_bytes, 1.0),
+               _labeled_by_pool_bytes, 1.0, sparse=True),
           Peer("cardinal RankedBatchSampler", "cardinal.batch", _cardinal_ranked,
-               _labeled_by_pool_bytes, 1.0))),
+               _labeled_by_pool_bytes, 1.0)), sparse=True),
     Case("kcenter", "kernel", _setup,
          lambda inp, n_jobs=None: K.max_min_select(inp["P"], inp["L"], inp["batch"],
                                                    n_jobs=n_jobs),
@@ -405,38 +502,52 @@ CASES = [
          (Peer(NUMPY_INCREMENTAL, "numpy",
                lambda inp: numpy_max_min(inp["P"], inp["L"], inp["batch"]), exponent=1.0),
           Peer("scikit-activeml CoreSet", "skactiveml.pool", _skactiveml_coreset,
-               _labeled_by_pool_bytes, 1.0))),
+               _labeled_by_pool_bytes, 1.0)), sparse=True),
     Case("min_distance", "kernel", _setup,
          lambda inp, n_jobs=None: K.min_distance(inp["X"], inp["L"], n_jobs=n_jobs),
          "distance of every row to its nearest labeled row", _to_labeled,
          (Peer("scikit-learn pairwise_distances_argmin_min", "sklearn.metrics",
-               _sklearn_min_distance, lambda inp: min(_labeled_by_pool_bytes(inp), 1e9), 1.0),)),
+               _sklearn_min_distance, lambda inp: min(_labeled_by_pool_bytes(inp), 1e9), 1.0,
+               sparse=True),), sparse=True),
     Case("uncertainty_sampling", "strategy", _setup, _strategy(_uncertainty),
          "UncertaintySampling(LogisticRegression).make_query(n_instances=batch)", None,
          (Peer("modAL uncertainty_sampling (+ fit)", "modAL.uncertainty", _modal_uncertainty,
-               exponent=1.0),
+               exponent=1.0, sparse=True),
           Peer("libact UncertaintySampling (1 query)", "libact.query_strategies",
-               _libact_uncertainty, exponent=1.0))),
+               _libact_uncertainty, exponent=1.0)), sparse=True),
     Case("ranked_batch_strategy", "strategy", _setup, _strategy(_ranked),
-         "RankedBatch(LogisticRegression).make_query(n_instances=batch)"),
+         "RankedBatch(LogisticRegression).make_query(n_instances=batch)", sparse=True),
     Case("coreset", "strategy", _setup, _strategy(_coreset),
-         "CoreSet.make_query(n_instances=batch)"),
+         "CoreSet.make_query(n_instances=batch)", sparse=True),
     Case("coreset_queries", "strategy", _setup, _coreset_queries,
          "batch single CoreSet.make_query() calls, each labeled before the next", None,
          (Peer("libact-style CoreSet (cdist to the labeled set per query)", "scipy.spatial",
-               _libact_style_coreset_queries, _labeled_by_pool_bytes, 1.0),)),
+               _libact_style_coreset_queries, _labeled_by_pool_bytes, 1.0),), sparse=True),
     Case("dataset_updates", "strategy", _setup, _dataset_updates,
          "batch x (Dataset.update + get_unlabeled_entries), the bookkeeping of a query loop",
          None,
          (Peer("libact-style Dataset (labeled mask rebuilt per call)", "numpy",
-               _libact_style_dataset_updates, exponent=1.0),)),
+               _libact_style_dataset_updates, exponent=1.0, sparse=True),), sparse=True),
     Case("information_density", "strategy", _setup, _strategy(_information_density),
          "InformationDensity(LogisticRegression).make_query(n_instances=batch)", None, (), 2000,
-         2.0),
+         2.0, sparse=True),
     Case("graph_density", "strategy", _setup, _strategy(_graph_density),
          "GraphDensity.make_query(n_instances=batch)", None,
          (Peer("alipy QueryInstanceGraphDensity", "alipy.query_strategy", _alipy_graph,
-               exponent=2.0),), 2000, 2.0),
+               exponent=2.0),), 2000, 2.0, sparse=True),
+    Case("density_sampled", "kernel", _setup, _density_sampled,
+         "pairwise density, euclidean, estimated from m = --density-samples reference rows "
+         "(--density-sampling, default local); checked against the exact density of 5,000 "
+         "rows", _to_samples,
+         check=_check_sampled_density, sparse=True),
+    Case("knn_density_approximate", "kernel", _setup, _knn_approximate,
+         "k-NN graph density, euclidean, k = 10, approximate neighbours (faiss, fastal[ann]); "
+         "recall@10 checked on 2,000 rows", check=_check_approximate_knn),
+    Case("information_density_sampled", "strategy", _setup, _information_sampled,
+         "InformationDensity(LogisticRegression, density_samples=m).make_query(n_instances="
+         "batch)", sparse=True),
+    Case("graph_density_approximate", "strategy", _setup, _strategy(_graph_approximate),
+         "GraphDensity(algorithm='approximate').make_query(n_instances=batch) (fastal[ann])"),
 ]
 
 

@@ -2,10 +2,13 @@
 backend, the NumPy twin and the installed peers, on one machine in one process.
 
     python -m fastal.benchmark [--n 20000] [--d 50] [--dtype float32] [--batch 100]
-        [--labeled 100] [--data rows.npy] [--cases NAME ...] [--repeats 3]
-        [--threads 1 2 4] [--json out.json] [--max-peer-seconds 60] [--max-peer-gb 8]
+        [--labeled 100] [--pool normal|embedding|mixture|tfidf] [--data rows.npy]
+        [--cases NAME ...] [--repeats 3] [--threads 1 2 4] [--json out.json]
+        [--density-samples 10000] [--max-peer-seconds 60] [--max-peer-gb 8]
     python -m fastal.benchmark compare before.json after.json
     python -m fastal.benchmark list
+    python -m fastal.benchmark dask [...]      (fastal.dask on a cluster; --help)
+    python -m fastal.benchmark parity [...]    (libact's queries against fastal's; --help)
 """
 import argparse
 import importlib
@@ -16,13 +19,17 @@ import sys
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 import fastal
 from fastal.benchmark._measure import copy_bandwidth, gemm_rate, machine_info, measure
-from fastal.benchmark.cases import case_names, get_cases
+from fastal.benchmark.cases import DENSITY_SAMPLES, case_names, get_cases
+from fastal.benchmark.pools import POOLS, TFIDF_COLUMNS, make_pool
+from fastal.kernels import SAMPLINGS
 
 FORMAT = "fastal-benchmark/1"
 TRIAL_N = 1000
+DEFAULT_N = 20000
 # a call shorter than SHORT_CALL_S is timed in loops of at least LOOP_S, as timeit does
 SHORT_CALL_S = 0.05
 LOOP_S = 0.2
@@ -44,10 +51,27 @@ def build_parser():
                     "twin and the installed peers (modAL, scikit-learn, alipy, scikit-activeml, "
                     "cardinal, libact), on the same data in one process.",
         epilog="Other commands: 'python -m fastal.benchmark compare A.json B.json' prints the "
-               "ratio of two --json records; 'python -m fastal.benchmark list' lists the cases.")
+               "ratio of two --json records; 'python -m fastal.benchmark list' lists the cases; "
+               "'python -m fastal.benchmark dask --help' times fastal.dask on a cluster; "
+               "'python -m fastal.benchmark parity --help' runs libact and fastal side by side.")
     parser.add_argument("--n", type=int, default=None,
-                        help="rows (default 20000; with --data: the file's first N rows)")
-    parser.add_argument("--d", type=int, default=50, help="features of the random rows")
+                        help=f"rows (default {DEFAULT_N}, or the case's own size for the "
+                             "strategies whose work grows faster; with --data: the file's first "
+                             "N rows)")
+    parser.add_argument("--d", type=int, default=None,
+                        help=f"features of the random rows (default 50; {TFIDF_COLUMNS} columns "
+                             "for --pool tfidf)")
+    parser.add_argument("--pool", choices=POOLS, default="normal",
+                        help="the random rows: independent normal features (default), "
+                             "'embedding' (rows near an 8-dimensional subspace in 20 clusters), "
+                             "'mixture' (50 Gaussian clusters of different widths) or 'tfidf' "
+                             "(sparse CSR rows like TF-IDF vectors, 100 terms a row)")
+    parser.add_argument("--density-samples", type=int, default=DENSITY_SAMPLES,
+                        help="reference rows m of the sampled density cases (density_sampled, "
+                             "information_density_sampled)")
+    parser.add_argument("--density-sampling", choices=SAMPLINGS, default="local",
+                        help="how density_sampled draws its m rows (pairwise_density's "
+                             "sampling=; default local)")
     parser.add_argument("--dtype", choices=["float32", "float64"], default=None,
                         help="default float64 (with --data: the file's float type)")
     parser.add_argument("--batch", type=int, default=100, help="batch size of the queries")
@@ -104,6 +128,9 @@ def check_settings(args, parser):
     except ValueError as exc:
         parser.error(str(exc))
     args.data_array = None
+    args.n_given = args.n is not None
+    if args.data is not None and args.pool != "normal":
+        parser.error("--pool and --data are alternatives: the rows come from one of them")
     if args.data is not None:
         try:
             args.data_array = load_data(args.data)
@@ -114,20 +141,26 @@ def check_settings(args, parser):
         if args.dtype is None:
             args.dtype = (str(args.data_array.dtype)
                           if args.data_array.dtype in (np.float32, np.float64) else "float64")
-    args.n = 20000 if args.n is None else args.n
+    if args.d is None:
+        args.d = TFIDF_COLUMNS if args.pool == "tfidf" else 50
+    args.n = DEFAULT_N if args.n is None else args.n
     args.dtype = args.dtype or "float64"
     if args.n < 2:
         parser.error(f"--n must be at least 2, got {args.n}")
     if args.d < 1:
         parser.error(f"--d must be at least 1, got {args.d}")
+    if args.density_samples < 1:
+        parser.error(f"--density-samples must be at least 1, got {args.density_samples}")
     if args.labeled < 2:
         parser.error(f"--labeled must be at least 2 (two classes for the models), got "
                      f"{args.labeled}")
     if args.batch < 1:
         parser.error(f"--batch must be at least 1, got {args.batch}")
-    if args.labeled + args.batch > args.n:
-        parser.error(f"--labeled + --batch ({args.labeled} + {args.batch}) must not exceed "
-                     f"--n ({args.n})")
+    for case in args.case_list:
+        n = case_rows(case, args)
+        if args.labeled + args.batch > n:
+            parser.error(f"--labeled + --batch ({args.labeled} + {args.batch}) must not exceed "
+                         f"the rows ({n}{'' if args.n_given else ' of case ' + case.name})")
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, got {args.repeats}")
     if args.threads is not None and min(args.threads) < 1:
@@ -135,6 +168,13 @@ def check_settings(args, parser):
     if args.max_peer_seconds <= 0 or args.max_peer_gb <= 0:
         parser.error("--max-peer-seconds and --max-peer-gb must be positive")
     return args
+
+
+def case_rows(case, args):
+    """The rows a case runs on: --n or the data's rows, else the case's own default."""
+    if args.n_given or args.data_array is not None:
+        return args.n
+    return case.default_n or DEFAULT_N
 
 
 # ------------------------------------------------------------------ running
@@ -147,6 +187,7 @@ class _Impl:
         self.status, self.reason = "ok", ""
         self.warm = False
         self.loops = 1
+        self.result = None
 
     def timed(self, settle):
         """(seconds per call, peak MB) of one repeat: ``loops`` calls in a row.
@@ -157,8 +198,8 @@ class _Impl:
         if settle:
             time.sleep(settle)
         loops = self.loops
-        fn = self.fn if loops == 1 else (lambda: [self.fn() for _ in range(loops)])
-        seconds, peak, _ = measure(fn)
+        fn = self.fn if loops == 1 else (lambda: [self.fn() for _ in range(loops)][-1])
+        seconds, peak, self.result = measure(fn)
         if loops == 1 and not self.times and seconds < SHORT_CALL_S:
             self.loops = int(min(MAX_LOOPS, np.ceil(LOOP_S / max(seconds, 1e-6))))
             return self.timed(settle)
@@ -226,8 +267,13 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
              max_peer_seconds=60.0, max_peer_gb=8.0, settle=0.03):
     """Records (dicts) of one case: every implementation, timed in interleaved repeats.
 
-    ``settings`` is (n, d, dtype, batch, labeled, seed, data); ``peers`` is True
-    (every peer of the case), False, or the names of the peers to run.
+    ``settings`` is (n, d, dtype, batch, labeled, seed, data[, options]):
+    ``data`` the rows (None: n x d normal rows), ``options`` a dict added to
+    the case's inputs (``density_samples``).  ``peers`` is True (every peer of
+    the case), False, or the names of the peers to run.  Sparse rows skip the
+    implementations that take dense rows only.  After the timing the case's
+    ``check`` (if any) reads the results of every implementation's last call;
+    its line is the record's ``check``.
     Before every timed call the process sleeps ``settle`` seconds, so the worker
     threads of the previous call's thread pool (OpenBLAS, OpenMP), which spin
     for a while after their work, do not compete with the next one.  Every
@@ -237,8 +283,21 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     each repeat lasting about LOOP_S; its record says ``loops`` and gives the
     time per call.
     """
-    n, d, dtype, batch, labeled, seed, data = settings
-    inputs = case.setup(*settings)
+    n, d, dtype, batch, labeled, seed, data = settings[:7]
+    options = dict(settings[7]) if len(settings) > 7 and settings[7] else {}
+    sparse_rows = data is not None and sp.issparse(data)
+    if sparse_rows and not case.sparse:
+        return [{"case": case.name, "kind": case.kind, "impl": "compiled",
+                 "threads": None, "status": "skipped", "reason": "skipped: dense rows only",
+                 "times": [], "loops": 1}]
+
+    def setup(*args):
+        inp = case.setup(*args)
+        for key, value in options.items():
+            inp[key] = min(value, inp["X"].shape[0]) if key == "density_samples" else value
+        return inp
+
+    inputs = setup(n, d, dtype, batch, labeled, seed, data)
     small_n = min(n, TRIAL_N)
     trial_settings = (small_n, d, dtype, min(batch, max(1, small_n - labeled - 1)),
                       min(labeled, small_n // 2), seed, data)
@@ -247,7 +306,7 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     def trial(make):
         def run():
             if "inputs" not in trial_inputs:
-                trial_inputs["inputs"] = case.setup(*trial_settings)
+                trial_inputs["inputs"] = setup(*trial_settings)
             return make(trial_inputs["inputs"])
         return run
 
@@ -267,7 +326,9 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
             impl = _Impl(peer.name, None, (lambda p=peer: p.run(inputs)),
                          trial=trial(lambda inp, p=peer: p.run(inp)),
                          memory=float(peer.memory(inputs)))
-            if not _peer_available(peer):
+            if sparse_rows and not peer.sparse:
+                impl.status, impl.reason = "skipped", "skipped: dense rows only"
+            elif not _peer_available(peer):
                 impl.status = "skipped"
                 impl.reason = f"skipped: not installed ({peer.module})"
             else:
@@ -291,7 +352,23 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
                 continue
             impl.times.append(seconds)
             impl.peaks.append(peak)
-    bound = case.bound(inputs) if case.bound else None
+    # (sparse rows: no arithmetic bound, their work depends on the non-zeros)
+    bound = case.bound(inputs) if case.bound and not sparse_rows else None
+    check = None
+    if case.check is not None:
+        results = {impl.label: impl.result for impl in impls
+                   if impl.status == "ok" and impl.times and impl.label not in ("compiled",)}
+        # the first compiled implementation (the first thread count) stands for "compiled"
+        compiled = [impl for impl in impls if impl.label == "compiled" and impl.status == "ok"
+                    and impl.times]
+        if compiled:
+            results["compiled"] = compiled[0].result
+        try:
+            check = case.check(inputs, results)
+        except Exception as exc:
+            check = f"check failed: {type(exc).__name__}: {exc}"
+    for impl in impls:
+        impl.result = None
     records = []
     for impl in impls:
         rec = {"case": case.name, "kind": case.kind, "impl": impl.label,
@@ -303,6 +380,8 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
                        peak_mb=None if None in impl.peaks else max(impl.peaks))
         if bound is not None:
             rec["work"], rec["work_unit"] = bound
+        if check is not None and not records:
+            rec["check"] = check
         records.append(rec)
     return records
 
@@ -349,6 +428,9 @@ def print_records(records, rates, dtype, out):
         over = f"{rec['median'] / bound:.2f}" if bound else ""
         out(f"{name:28s} {rec['impl'][:44]:44s} {thr:>4s} {_fmt_s(rec['median']):>9s} "
             f"{spread:>17s} {peak:>8s} {ratio:>10s} {over:>8s}")
+    for rec in records:
+        if rec.get("check"):
+            out(f"{'':28s} check ({rec['case']}): {rec['check']}")
 
 
 def print_scaling(records, threads, out):
@@ -470,20 +552,37 @@ def run_main(argv, out=print):
     out(f"GEMM rate ({args.gemm_size}^3): float64 {rates['gemm_float64'] / 1e9:.1f} GFLOP/s, "
         f"float32 {rates['gemm_float32'] / 1e9:.1f} GFLOP/s; copy bandwidth "
         f"{rates['copy_bandwidth'] / 1e9:.1f} GB/s (read + write)")
-    source = args.data or "random normal rows"
-    out(f"n = {args.n} x d = {args.d} {args.dtype} ({source}), batch {args.batch}, labeled "
-        f"{args.labeled}, {args.repeats} interleaved repeats; '/ bound': time over n^2 d flops "
-        "(density, k-NN) or n L d flops (ranked, k-center, min distance) at the GEMM rate, "
-        "or one read of the rows at the copy bandwidth (cosine similarity)")
+    rows = {case.name: case_rows(case, args) for case in args.case_list}
+    data = args.data_array
+    if data is None and args.pool != "normal":
+        data = make_pool(args.pool, max(rows.values()), args.d, args.dtype, args.seed)
+    source = args.data or (f"{args.pool} pool" if args.pool != "normal" else "random normal rows")
+    sizes = sorted(set(rows.values()))
+    out(f"n = {'/'.join(map(str, sizes))} x d = {args.d} {args.dtype} ({source}"
+        f"{', sparse CSR' if data is not None and sp.issparse(data) else ''}), batch "
+        f"{args.batch}, labeled {args.labeled}, {args.repeats} interleaved repeats; '/ bound': "
+        "time over n^2 d flops (density, k-NN), n m d (sampled density) or n L d flops "
+        "(ranked, k-center, min distance) at the GEMM rate, or one read of the rows at the copy "
+        "bandwidth (cosine similarity)")
+    if len(sizes) > 1:
+        out("rows per case: " + ", ".join(f"{name} {n}" for name, n in rows.items()
+                                          if n != DEFAULT_N) + f", the others {DEFAULT_N}"
+            if DEFAULT_N in sizes else "rows per case: " +
+            ", ".join(f"{name} {n}" for name, n in rows.items()))
     out("")
-    settings = (args.n, args.d, args.dtype, args.batch, args.labeled, args.seed,
-                args.data_array)
+    options = {"density_samples": args.density_samples,
+               "density_sampling": args.density_sampling}
     records = []
     printed = 0
     for case in args.case_list:
-        records += run_case(case, settings, threads, args.repeats, peers=not args.no_peers,
+        settings = (rows[case.name], args.d, args.dtype, args.batch, args.labeled, args.seed,
+                    data, options)
+        case_records = run_case(case, settings, threads, args.repeats, peers=not args.no_peers,
                             twin=not args.no_twin, max_peer_seconds=args.max_peer_seconds,
                             max_peer_gb=args.max_peer_gb, settle=args.settle)
+        for rec in case_records:
+            rec["n"] = rows[case.name]
+        records += case_records
         if printed == 0:
             print_records(records, rates, args.dtype, out)
         else:
@@ -501,6 +600,9 @@ def run_main(argv, out=print):
             "format": FORMAT, "machine": info, "rates": rates,
             "settings": {"n": args.n, "d": args.d, "dtype": args.dtype, "batch": args.batch,
                          "labeled": args.labeled, "seed": args.seed, "data": args.data,
+                         "pool": args.pool, "density_samples": args.density_samples,
+                         "density_sampling": args.density_sampling,
+                         "rows": rows,
                          "repeats": args.repeats, "threads": args.threads,
                          "cases": [c.name for c in args.case_list]},
             "records": records,
@@ -515,6 +617,12 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "compare":
         return compare_main(argv[1:])
+    if argv and argv[0] == "dask":
+        from fastal.benchmark.dask_run import main as dask_main
+        return dask_main(argv[1:])
+    if argv and argv[0] == "parity":
+        from fastal.benchmark.parity import main as parity_main
+        return parity_main(argv[1:])
     if argv and argv[0] == "list":
         for case in get_cases():
             print(f"{case.name:28s} {case.kind:9s} {case.description}")
