@@ -6,7 +6,7 @@ and runs fastal on them (``run(inputs, n_jobs)``); the backend is chosen by the
 caller with ``fastal.use_backend``.  Its ``peers`` run the same work with other
 libraries, each imported only when it is run.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Tuple
 
 import numpy as np
@@ -56,7 +56,9 @@ class Case:
     its last timed call): the error of an approximation, whether a peer
     picked the same rows.  ``default_n``: the rows used when the user gives
     no ``--n`` (cases whose work grows faster than the others').
-    ``sparse``: the case also runs on sparse (CSR) rows.
+    ``sparse``: the case also runs on sparse (CSR) rows.  ``own_data``: the
+    case makes its own rows from n and the seed (``--pool``, ``--data``,
+    ``--d`` and ``--dtype`` do not apply to it).
     """
     name: str
     kind: str
@@ -70,6 +72,7 @@ class Case:
     check: Optional[Callable] = None
     default_n: Optional[int] = None
     sparse: bool = False
+    own_data: bool = False
 
 
 def pool_rows(n, d, dtype, seed, data=None):
@@ -565,3 +568,9 @@ def get_cases(names=None):
         raise ValueError(f"unknown case(s) {', '.join(map(repr, unknown))}; valid: "
                          f"{', '.join(case_names())}")
     return [by_name[name] for name in names]
+
+
+# the strategies of libact's other families, against loop restatements of libact's code
+from fastal.benchmark.libact_cases import LIBACT_CASES  # noqa: E402  (they use Case and Peer)
+
+CASES += [replace(case, own_data=True) for case in LIBACT_CASES]

@@ -4,7 +4,7 @@ backend, the NumPy twin and the installed peers, on one machine in one process.
     python -m fastal.benchmark [--n 20000] [--d 50] [--dtype float32] [--batch 100]
         [--labeled 100] [--pool normal|embedding|mixture|tfidf] [--data rows.npy]
         [--cases NAME ...] [--repeats 3] [--threads 1 2 4] [--json out.json]
-        [--density-samples 10000] [--max-peer-seconds 60] [--max-peer-gb 8]
+        [--density-samples 10000] [--max-peer-seconds 30] [--max-peer-gb 8]
     python -m fastal.benchmark compare before.json after.json
     python -m fastal.benchmark list
     python -m fastal.benchmark dask [...]      (fastal.dask on a cluster; --help)
@@ -88,7 +88,7 @@ def build_parser():
     parser.add_argument("--json", default=None, help="write the machine and every timing here")
     parser.add_argument("--no-peers", action="store_true", help="fastal's backends only")
     parser.add_argument("--no-twin", action="store_true", help="skip the NumPy twin")
-    parser.add_argument("--max-peer-seconds", type=float, default=60.0,
+    parser.add_argument("--max-peer-seconds", type=float, default=30.0,
                         help="skip a peer (or the twin) whose estimated time per run exceeds this")
     parser.add_argument("--max-peer-gb", type=float, default=_default_max_gb(),
                         help="skip a peer whose estimated memory exceeds this (default: half "
@@ -172,7 +172,7 @@ def check_settings(args, parser):
 
 def case_rows(case, args):
     """The rows a case runs on: --n or the data's rows, else the case's own default."""
-    if args.n_given or args.data_array is not None:
+    if args.n_given or (args.data_array is not None and not case.own_data):
         return args.n
     return case.default_n or DEFAULT_N
 
@@ -227,13 +227,16 @@ def _twin_fn(case, inputs):
 
 
 def _peer_available(peer):
+    """Whether the peer's module imports and is not fastal itself (``fastal.compat.install()``
+    makes ``libact`` an alias of fastal's modules)."""
     try:
-        importlib.import_module(peer.module)
-        return True
+        module = importlib.import_module(peer.module)
     except ImportError:
         return False
     except Exception:     # a peer that breaks on import counts as missing
         return False
+    where = os.path.realpath(getattr(module, "__file__", None) or "")
+    return not where.startswith(os.path.dirname(os.path.realpath(fastal.__file__)) + os.sep)
 
 
 def _guard(impl, n, exponent, settings, limit_s, limit_gb):
@@ -554,8 +557,9 @@ def run_main(argv, out=print):
         f"{rates['copy_bandwidth'] / 1e9:.1f} GB/s (read + write)")
     rows = {case.name: case_rows(case, args) for case in args.case_list}
     data = args.data_array
-    if data is None and args.pool != "normal":
-        data = make_pool(args.pool, max(rows.values()), args.d, args.dtype, args.seed)
+    pooled = [rows[case.name] for case in args.case_list if not case.own_data]
+    if data is None and args.pool != "normal" and pooled:
+        data = make_pool(args.pool, max(pooled), args.d, args.dtype, args.seed)
     source = args.data or (f"{args.pool} pool" if args.pool != "normal" else "random normal rows")
     sizes = sorted(set(rows.values()))
     out(f"n = {'/'.join(map(str, sizes))} x d = {args.d} {args.dtype} ({source}"
@@ -576,7 +580,7 @@ def run_main(argv, out=print):
     printed = 0
     for case in args.case_list:
         settings = (rows[case.name], args.d, args.dtype, args.batch, args.labeled, args.seed,
-                    data, options)
+                    None if case.own_data else data, options)
         case_records = run_case(case, settings, threads, args.repeats, peers=not args.no_peers,
                             twin=not args.no_twin, max_peer_seconds=args.max_peer_seconds,
                             max_peer_gb=args.max_peer_gb, settle=args.settle)

@@ -4,8 +4,8 @@ Every case here is of kind "strategy": its ``run`` builds a fresh Dataset and
 strategy, then asks a fixed number of queries, labeling each answer from the
 generated ground truth before the next (the count is in the description; it is
 lowered to half the unlabeled rows on small pools).  Its result is a dict with
-the ``"queries"`` asked and, for some cases, what else the two sides should
-agree on (the final labeling of hierarchical sampling, the expected errors of
+the ``"queries"`` asked and, for some cases, what else the implementations
+should agree on (the final labeling of hierarchical sampling, the expected errors of
 EER, the class embedding of ALCE).
 
 The peers named "libact-style ..." are restatements, written for this
@@ -16,10 +16,10 @@ bookkeeping.  A peer named "libact ..." runs libact itself (when it is
 installed, and not fastal's compatibility alias of it).
 
 Every case generates its own data (rows and labels) from ``n`` and ``seed``;
-``d``, ``dtype``, ``batch``, ``labeled`` and ``--data`` are not used: the
-features, the labeled rows and the number of queries are those of the
-algorithm's usual test problem, given in each description.  With ``seed`` 0
-the data are those of the stand-alone scripts under ``bench/``.
+``d``, ``dtype``, ``batch``, ``labeled``, ``--pool`` and ``--data`` are not
+used: the features, the labeled rows and the number of queries are fixed per
+case and given in its description.  With ``seed`` 0, at the same sizes, the
+data are those of the stand-alone scripts under ``bench/``.
 
 ``check`` reports whether every implementation that ran asked for the same
 rows as fastal's compiled backend (and gave the same extras).
@@ -156,6 +156,7 @@ def _first_difference(a, b):
 
 
 def _same_array(a, b):
+    """Whether two arrays agree: exactly, or for floats to a relative 1e-9."""
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         return False
@@ -177,7 +178,7 @@ def same_answers(*extras):
     -------
     str
         e.g. "same queries as compiled (10 each) from numpy, libact-style X: yes",
-        or "queries against compiled (10 each): numpy same; Y differ at query 3 of 10".
+        or "queries against compiled (10 each): numpy: same; Y: differ at query 3 of 10".
     """
     def check(inputs, results):
         answers = {label: r for label, r in results.items()
@@ -188,10 +189,10 @@ def same_answers(*extras):
             return "no queries to compare" + note
         reference = "compiled" if "compiled" in answers else next(iter(answers))
         ref = answers[reference]
-        count = f"{len(ref['queries'])} each"
+        n_queries = len(ref["queries"])
         compared = [label for label in answers if label != reference]
         if not compared:
-            return f"only {reference} asked ({count[:-5]} queries): nothing to compare" + note
+            return f"only {reference} asked ({n_queries} queries): nothing to compare" + note
         verdicts = {}
         for label in compared:
             problems = []
@@ -202,13 +203,14 @@ def same_answers(*extras):
                 if name in ref and name in answers[label] and \
                         not _same_array(ref[name], answers[label][name]):
                     problems.append(f"{name} differs")
-            verdicts[label] = "; ".join(problems)
+            verdicts[label] = ", ".join(problems)
         things = " and ".join(("queries",) + extras)
         if not any(verdicts.values()):
-            return (f"same {things} as {reference} ({count}) from "
+            return (f"same {things} as {reference} ({n_queries} each) from "
                     f"{', '.join(compared)}: yes" + note)
-        parts = [f"{label} {verdicts[label] or 'same'}" for label in compared]
-        return f"{things} against {reference} ({count}): " + "; ".join(parts) + note
+        parts = [f"{label}: {verdicts[label] or 'same'}" for label in compared]
+        return (f"{things} against {reference} ({n_queries} each): " + "; ".join(parts)
+                + note)
     return check
 
 
@@ -218,8 +220,9 @@ def _lin(**kwargs):
     return LogisticRegression(solver="liblinear", **kwargs)
 
 
-def gaussian_classes(n, n_classes, d, seed):
-    """``n`` rows around ``n_classes`` random centres (3 standard deviations apart), labels."""
+def _gaussian_classes(n, n_classes, d, seed):
+    """``n`` rows and their classes: unit normal noise around ``n_classes`` centres drawn
+    with standard deviation 3."""
     rng = np.random.RandomState(seed)
     centres = 3.0 * rng.randn(n_classes, d)
     y = rng.randint(0, n_classes, size=n)
@@ -372,8 +375,10 @@ class LoopHierarchicalSampling:
 
 
 def _hs_setup(n, d, dtype, batch, labeled, seed, data=None):
-    X, y = gaussian_classes(n, HS_CLASSES, 10, seed)
-    return _inputs(X, y, HS_LABELED, _rounds(4000, n, HS_LABELED))
+    """n rows in 10 Gaussian classes (10 features), the first 20 labeled."""
+    X, y = _gaussian_classes(n, HS_CLASSES, 10, seed)
+    rounds = max(1, min(4000, 2 * n // 3, n - HS_LABELED - 1))    # 4000 of 6000 rows
+    return _inputs(X, y, HS_LABELED, rounds)
 
 
 def _hs_fastal(ds, inp):
@@ -382,6 +387,7 @@ def _hs_fastal(ds, inp):
 
 
 def _hs_loop(inp):
+    """The libact-style hierarchical sampling peer: rounds, then the final labeling."""
     qs = LoopHierarchicalSampling(inp["X"], _initial(inp), HS_CLASSES, 0)
     asked = []
     for _ in range(inp["rounds"]):
@@ -441,11 +447,13 @@ def libact_style_eer_errors(model, dataset, loss="log"):
 
 
 def _eer_setup(n, d, dtype, batch, labeled, seed, data=None):
-    X, y = gaussian_classes(n, 3, 4, seed + 1)
+    """n rows in 3 Gaussian classes (4 features), the first 6 labeled; one query."""
+    X, y = _gaussian_classes(n, 3, 4, seed + 1)
     return _inputs(X, y, EER_LABELED, 1)
 
 
 def _eer_fastal(workers):
+    """The fastal run of the EER cases (``workers`` processes for the model fits)."""
     def run(inp, n_jobs=None):
         from fastal.query_strategies.multiclass import EER
         ds = _dataset(inp)
@@ -461,6 +469,7 @@ def _eer_fastal(workers):
 
 
 def _eer_loop(inp):
+    """The libact-style EER peer: expected errors by the loop, the smallest asked."""
     ds = _dataset(inp)
     rs = np.random.RandomState(0)
     asked, errors = [], None
@@ -602,12 +611,14 @@ class LoopALCE:
 
 
 def _alce_setup(n, d, dtype, batch, labeled, seed, data=None):
-    k = max(3, n // 40)
+    """n rows in k = n // 40 Gaussian classes (8 features), a random k x k cost matrix,
+    the first row of every class labeled."""
+    k = max(2, n // 40)
     cost = np.random.RandomState(seed + 3).rand(k, k)
     np.fill_diagonal(cost, 0)
-    X, y = gaussian_classes(40 * k, k, 8, seed + 2)
+    X, y = _gaussian_classes(n, k, 8, seed + 2)
     first = [int(np.flatnonzero(y == c)[0]) for c in range(k) if np.any(y == c)]
-    return _inputs(X, y, first, _rounds(ALCE_QUERIES, len(y), len(first)), cost=cost)
+    return _inputs(X, y, first, _rounds(ALCE_QUERIES, n, len(first)), cost=cost)
 
 
 def _alce_fastal(ds, inp):
@@ -1027,6 +1038,8 @@ class DirectQUIRE:
 
 
 def _quire_setup(n, d, dtype, batch, labeled, seed, data=None):
+    """n normal rows (10 features), labels +-1 from the first feature and noise, the
+    first 20 labeled."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, QUIRE_FEATURES))
     y = np.where(X[:, 0] + 0.5 * rng.normal(size=n) > 0, 1.0, -1.0)
@@ -1053,11 +1066,13 @@ def _quire_peer(pick):
 
 
 def _quire_direct_pick(state):
+    """The row of the largest closed-form score."""
     U, scores = state.scores()
     return U[np.argmax(scores)]
 
 
 def _quire_loop_pick(state):
+    """The row of the smallest evaluation by libact's loop."""
     U, evaluations = state.libact_evaluations()
     return U[np.argmin(evaluations)]
 
@@ -1080,6 +1095,8 @@ HINTSVM_LABELED = 20
 
 
 def _hintsvm_setup(n, d, dtype, batch, labeled, seed, data=None):
+    """make_classification rows (20 features, 10 informative), labels +-1, the first
+    20 labeled; one query."""
     from sklearn.datasets import make_classification
     X, y = make_classification(n_samples=n, n_features=20, n_informative=10,
                                random_state=seed)
@@ -1101,6 +1118,7 @@ def _hintsvm_libact(kernel):
 
 
 def _svc_fit(kernel):
+    """A peer fitting SVC on every row with the labels (for scale: it asks nothing)."""
     def run(inp):
         from sklearn.svm import SVC
         SVC(kernel=kernel, C=0.1, gamma=0.1).fit(inp["X"], inp["truth"])
@@ -1278,6 +1296,8 @@ def _sk_logistic(**kwargs):
 
 
 def _dwus_setup(n, d, dtype, batch, labeled, seed, data=None):
+    """n rows around 5 random centres (10 features, scaled by 1 / sqrt(10)), labels +-1
+    by the side of a plane, the first 10 labeled."""
     d = LIBACT_STRATEGY_FEATURES
     rng = np.random.RandomState(seed)
     centres = rng.uniform(-3, 3, size=(5, d))
@@ -1293,6 +1313,7 @@ def _dwus_fastal(ds, inp):
 
 
 def _albl_setup(n, d, dtype, batch, labeled, seed, data=None):
+    """n normal rows (10 features), noisy linear labels 0/1, the first 10 labeled."""
     rng = np.random.RandomState(seed + 1)
     X = rng.randn(n, LIBACT_STRATEGY_FEATURES)
     y = (X[:, 0] + 0.5 * X[:, 1] + 0.5 * rng.randn(n) > 0).astype(int)
@@ -1316,6 +1337,7 @@ def _albl_loop(ds, inp):
 
 
 def _bald_setup(n, d, dtype, batch, labeled, seed, data=None):
+    """n rows in 3 Gaussian classes (10 features), the first 30 labeled."""
     rng = np.random.RandomState(seed + 2)
     y = rng.randint(0, 3, size=n)
     X = 1.5 * rng.randn(3, LIBACT_STRATEGY_FEATURES)[y] + rng.randn(n, LIBACT_STRATEGY_FEATURES)
@@ -1339,7 +1361,7 @@ def _bald_loop(ds, inp):
 # the list
 # =============================================================================
 
-_DATA_NOTE = "d, dtype, batch, labeled and --data are not used"
+_DATA_NOTE = "d, dtype, batch, labeled, --pool and --data are not used"
 
 
 def _case(name, setup, run, description, peers, *, bench_n, exponent, default_n,
@@ -1379,12 +1401,13 @@ _EER_LOOP = Peer("libact-style EER (deepcopy + fit per label)", "sklearn.linear_
 
 
 def _hs_report(qs, ds):
+    """The final labeling of every row by fastal's hierarchical sampling."""
     return {"report": np.asarray(qs.report_all_label())}
 
 
 LIBACT_CASES = [
     _case("hierarchical_sampling", _hs_setup, _strategy_rounds(_hs_fastal, extras=_hs_report),
-          "HierarchicalSampling: Ward tree, min(4000, unlabeled / 2) queries + labels, "
+          "HierarchicalSampling: Ward tree, min(4000, 2 n / 3) queries + labels, "
           "report_all_label; n rows in 10 Gaussian classes, 10 features, 20 labeled",
           (Peer("libact-style HS (pruning list, class loops)", "sklearn.cluster", _hs_loop,
                 exponent=2.0),
@@ -1396,16 +1419,16 @@ LIBACT_CASES = [
           "(4 features, 3 classes, 6 labeled): 3 (n - 6) model fits",
           (_EER_LOOP,
            _libact_peer("libact EER", "libact.query_strategies.multiclass", _eer_libact, 2.0)),
-          bench_n=40, exponent=2.0, default_n=150, extras=("errors",)),
+          bench_n=40, exponent=2.0, default_n=206, extras=("errors",)),
     _case("eer_jobs", _eer_setup, _eer_fastal(-1),
           "EER as in 'eer' with n_jobs=-1 (fastal's worker processes, started by the "
           "untimed first run) against the serial libact-style loop",
           (_EER_LOOP,),
-          bench_n=40, exponent=2.0, default_n=150, extras=("errors",)),
+          bench_n=40, exponent=2.0, default_n=206, extras=("errors",)),
     _case("alce", _alce_setup, _strategy_rounds(_alce_fastal, extras=_embedding),
           "ActiveLearningWithCostEmbedding(LinearRegression): MDS of a random k x k cost "
-          "matrix (k = n // 40, at least 3; 8 starts, up to 300 iterations), 20 queries + "
-          "labels; 40 k rows in k Gaussian classes, 8 features, the first row of each "
+          "matrix (k = n // 40, at least 2; 8 starts, up to 300 iterations), 20 queries + "
+          "labels; n rows in k Gaussian classes, 8 features, the first row of each "
           "class labeled",
           (_loop_peer("libact-style ALCE (sequential SMACOF starts)", "sklearn.isotonic",
                       _alce_loop, 2.0, ask=lambda qs, ds: qs.query(ds), extras=_embedding),
@@ -1429,17 +1452,17 @@ LIBACT_CASES = [
           "14 labels, 5 labeled: hundreds of candidates per query)",
           (_loop_peer("libact-style AAL (a BR per candidate)", "sklearn.linear_model",
                       lambda ds, inp: LoopAAL(ds, _lin(), 1, 0), 2.0),),
-          bench_n=100, exponent=2.0, default_n=500, one_blas_thread=True),
+          bench_n=100, exponent=2.0, default_n=250, one_blas_thread=True),
     _case("aal_jobs", _YEAST_SHAPED, _strategy_rounds(_aal_fastal(-1)),
           "AdaptiveActiveLearning as in 'aal' with n_jobs=-1: fastal's worker processes "
           "(started by the untimed first run) against the loop's joblib threads",
           (_loop_peer("libact-style AAL, threads (n_jobs=-1)", "sklearn.linear_model",
                       lambda ds, inp: LoopAAL(ds, _lin(), -1, 0), 2.0),),
-          bench_n=100, exponent=2.0, default_n=500, one_blas_thread=True),
+          bench_n=100, exponent=2.0, default_n=250, one_blas_thread=True),
     _case("csrpe", _MULTILABEL, _strategy_rounds(_csrpe_fastal),
           "CostSensitiveReferencePairEncoding(pairwise F1, 100 bit models, LogisticRegression "
           "liblinear): 3 queries + labels; " + _MULTILABEL_DATA,
-          (_loop_peer("libact-style CSRPE (per-row Hamming, ball tree)", "sklearn.neighbors",
+          (_loop_peer("libact-style CSRPE (row-wise Hamming)", "sklearn.neighbors",
                       _csrpe_loop, 1.0),),
           bench_n=2000, exponent=1.0, default_n=50000, one_blas_thread=True),
     _case("auxiliary_learner", _MULTILABEL, _strategy_rounds(_auxiliary_fastal),
@@ -1457,7 +1480,7 @@ LIBACT_CASES = [
            Peer("libact-style QUIRE (a matrix per candidate)", "sklearn.metrics",
                 _quire_peer(_quire_loop_pick), _quire_memory, exponent=3.0),
            _libact_peer("libact QUIRE", "libact.query_strategies", _quire_libact, 3.0)),
-          bench_n=300, exponent=3.0, default_n=500),
+          bench_n=300, exponent=3.0, default_n=800),
     _case("hintsvm", _hintsvm_setup, _strategy_rounds(_hintsvm_fastal("linear")),
           "HintSVM(kernel='linear'): construction + 1 query; make_classification rows, "
           "20 features, 20 labeled (about (n - 20) / 2 hint rows); SVC.fit on all rows "
@@ -1466,14 +1489,14 @@ LIBACT_CASES = [
                 _svc_fit("linear"), exponent=2.0),
            _libact_peer("libact HintSVM", "libact.query_strategies", _hintsvm_libact("linear"),
                         2.0)),
-          bench_n=500, exponent=1.0, default_n=2000),
+          bench_n=500, exponent=1.0, default_n=5000),
     _case("hintsvm_rbf", _hintsvm_setup, _strategy_rounds(_hintsvm_fastal("rbf")),
           "HintSVM(kernel='rbf', gamma 0.1): construction + 1 query; data as 'hintsvm'",
           (Peer("scikit-learn SVC.fit (all rows, for scale)", "sklearn.svm", _svc_fit("rbf"),
                 exponent=2.0),
            _libact_peer("libact HintSVM", "libact.query_strategies", _hintsvm_libact("rbf"),
                         2.0)),
-          bench_n=500, exponent=2.0, default_n=5000),
+          bench_n=1000, exponent=2.0, default_n=10000),
     _case("dwus", _dwus_setup, _strategy_rounds(_dwus_fastal),
           "DWUS (5 clusters, 100 EM iterations): construction + 20 queries + labels; n rows "
           "around 5 centres, 10 features, 10 labeled",
@@ -1485,8 +1508,8 @@ LIBACT_CASES = [
           "liblinear): T = 300 queries + labels (at most half the pool); n normal rows, "
           "10 features, 10 labeled",
           (_loop_peer("libact-style ALBL (a predict per asked row)", "sklearn.linear_model",
-                      _albl_loop, 1.0),),
-          bench_n=2000, exponent=1.0, default_n=20000, one_blas_thread=True),
+                      _albl_loop, 0.2),),
+          bench_n=2000, exponent=0.2, default_n=20000, one_blas_thread=True),
     _case("bald", _bald_setup, _strategy_rounds(_bald_fastal),
           "BALD (10 LogisticRegression members, C from 0.01 to 10): 10 queries + labels; "
           "n rows in 3 Gaussian classes, 10 features, 30 labeled",
