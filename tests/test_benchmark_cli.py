@@ -330,10 +330,13 @@ def test_the_sampled_density_check_measures_the_error():
     case = get_cases(["density_sampled"])[0]
     exact = cli.run_case(case, SETTINGS + ({"density_samples": 60},), [1], 1, twin=False,
                          settle=0)
-    assert "max 0.000%" in exact[0]["check"]          # m = n: the exact density
+    # m = n: the exact density
+    assert "m = 60 (local): median 0.000%, 99th percentile 0.000%, max 0.000%" in \
+        exact[0]["check"]
     sampled = cli.run_case(case, SETTINGS + ({"density_samples": 10},), [1], 1, twin=False,
                            settle=0)
-    assert "m = 10 (local)" in sampled[0]["check"] and "max 0.000%" not in sampled[0]["check"]
+    line = sampled[0]["check"]
+    assert "m = 10 (local)" in line and "m = 5:" in line and "max 0.000%" not in line
 
 
 def test_a_check_sees_every_implementation(monkeypatch):
@@ -369,11 +372,11 @@ def test_pool_option_and_json_record(tmp_path, capsys):
     main(SMALL + ["--pool", "embedding", "--cases", "density_sampled", "--density-samples",
                   "20", "--no-twin", "--json", str(out)])
     text = capsys.readouterr().out
-    assert "embedding pool" in text and "check (density_sampled): m = 20 (local)" in text
+    assert "embedding pool" in text and "check (density_sampled): relative error" in text
     record = json.loads(out.read_text())
     assert record["settings"]["pool"] == "embedding"
     assert record["settings"]["density_samples"] == 20
-    assert record["records"][0]["check"].startswith("m = 20")
+    assert "m = 20 (local)" in record["records"][0]["check"]
     assert record["records"][0]["n"] == 60
 
 
