@@ -6,11 +6,21 @@ computes the distances of the chosen pairs exactly, in float64, in the same
 frame as the exact kernels, and orders each row's neighbours by
 (distance, index).
 """
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 
 ANN_METRICS = ("euclidean", "cosine")
 _BLOCK = 65536
+# rows whose exact neighbours are found to measure the recall of every approximate search
+RECALL_ROWS = 100
+# below this measured recall, a LowRecallWarning says so
+RECALL_WARNING = 0.9
+
+
+class LowRecallWarning(UserWarning):
+    """The approximate search missed many of the exact neighbours of the rows checked."""
 
 
 def _faiss():
@@ -84,7 +94,44 @@ def approximate_neighbors(X, n_neighbors, metric, n_threads, ann_params=None, se
         faiss.omp_set_num_threads(previous)
     dist = _exact_distances(X, ind, metric)
     order = np.lexsort((ind, dist), axis=1) if dist.size else np.zeros_like(ind)
-    return np.take_along_axis(ind, order, axis=1), np.take_along_axis(dist, order, axis=1)
+    ind = np.take_along_axis(ind, order, axis=1)
+    dist = np.take_along_axis(dist, order, axis=1)
+    rows = np.sort(np.random.default_rng(seed).choice(n, min(n, RECALL_ROWS), replace=False))
+    recall = sampled_recall(X, rows, dist[rows], metric)
+    if recall < RECALL_WARNING:
+        warnings.warn(
+            f"approximate {k}-NN search: only {recall:.0%} of the exact neighbours of "
+            f"{len(rows)} rows checked were found (nprobe {nprobe} of {nlist} cells); rows "
+            "without clusters or low-dimensional structure defeat the index. Raise "
+            "ann_params['nprobe'] or use algorithm='exact'", LowRecallWarning, stacklevel=3)
+    return ind, dist
+
+
+def sampled_recall(X, rows, found_distances, metric):
+    """Share of the exact k nearest neighbours of ``X[rows]`` (other than themselves) that
+    the search found, from the distances of the neighbours found (exact, sorted): a
+    neighbour counts when it is no farther than the exact k-th nearest row."""
+    k = found_distances.shape[1]
+    if k == 0 or len(rows) == 0:
+        return 1.0
+    Q = np.asarray(X[rows], dtype=np.float64)
+    nearest = np.empty((len(rows), 0))
+    for start in range(0, X.shape[0], _BLOCK):
+        B = np.asarray(X[start:start + _BLOCK], dtype=np.float64)
+        if metric == "cosine":
+            D = np.clip(1.0 - Q @ B.T, 0.0, 2.0)
+        else:
+            D = np.sqrt(np.maximum((Q * Q).sum(1)[:, None] + (B * B).sum(1)[None, :]
+                                   - 2.0 * Q @ B.T, 0.0))
+        own = (rows >= start) & (rows < start + B.shape[0])
+        D[own, rows[own] - start] = np.inf                    # a row is not its own neighbour
+        if D.shape[1] > k:
+            D = np.partition(D, k - 1, axis=1)[:, :k]
+        nearest = np.sort(np.hstack([nearest, D]), axis=1)[:, :k]
+    kth = nearest[:, k - 1]
+    # the products above round: a neighbour at the k-th distance counts within 1e-9
+    found = (found_distances <= kth[:, None] * (1 + 1e-9) + 1e-12).sum(axis=1)
+    return float(np.minimum(found, k).sum() / (k * len(rows)))
 
 
 def _search_block(index, data, start, stop, k, nprobe, nlist):

@@ -8,13 +8,15 @@ works in blocks: no n x n matrix is ever built.  The backend is chosen by
 import numpy as np
 import scipy.sparse as sp
 
+from fastal._ann import LowRecallWarning
 from fastal._config import backend_impl, resolve_n_threads
 from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
     assert_all_finite, check_count, check_indices, check_matrix, check_metric, check_vector)
 
 __all__ = ["pairwise_density", "similarity_sums", "drawn_similarity_sums", "mean_of_sums",
-           "unit_rows", "knn_density", "graph_density_select", "min_distance", "max_min_select"]
+           "unit_rows", "knn_density", "graph_density_select", "min_distance", "max_min_select",
+           "LowRecallWarning"]
 
 # Mean distances within this relative gap of the smallest count as tied when
 # choosing the cold-start row (the first such row wins on both backends).
@@ -503,7 +505,11 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
         ``exact``).  The edge weights are computed exactly from the neighbours
         found, and the graph has the exact path's form; only some neighbours
         may differ (recall below 1), and with several threads faiss may not
-        return the same neighbours on every run.
+        return the same neighbours on every run.  Every search measures its
+        recall on 100 rows (their exact neighbours by brute force: about 2 s
+        per million rows of 64 features) and warns with
+        :class:`LowRecallWarning` when it found fewer than 90 % of them, as on
+        rows without clusters or low-dimensional structure.
     ann_params : dict, optional
         ``{"nlist": cells, "nprobe": cells searched per row, "storage": "sq8" or
         "flat"}`` for ``approximate``; default sqrt(n) cells, 6 of them searched

@@ -91,3 +91,37 @@ def test_graph_density_strategy_approximate():
     assert probed_all.tolist() == exact.tolist()
     with pytest.raises(ValueError, match="unknown algorithm"):
         GraphDensity(ds, algorithm="fast")
+
+
+def test_a_low_recall_is_reported_not_silent():
+    """Rows without structure defeat the index: the search says how much it missed."""
+    import warnings
+    from fastal._ann import LowRecallWarning
+    X = np.random.default_rng(3).normal(size=(3000, 40))
+    with pytest.warns(LowRecallWarning, match=r"only \d+% of the exact neighbours.*nprobe 2 of"):
+        K.knn_density(X, 10, metric="euclidean", algorithm="approximate",
+                      ann_params={"nprobe": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LowRecallWarning)     # every cell probed: exact
+        K.knn_density(X, 10, metric="euclidean", algorithm="approximate",
+                      ann_params={"nlist": 8, "nprobe": 8, "storage": "flat"})
+        K.knn_density(low_dimensional(3000), 10, metric="cosine", algorithm="approximate")
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_sampled_recall_counts_the_exact_neighbours_found(metric):
+    from sklearn.neighbors import NearestNeighbors
+
+    from fastal._ann import sampled_recall
+    X = np.random.default_rng(4).normal(size=(300, 5))
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)     # the kernels' frame: unit rows
+    rows = np.array([0, 17, 150, 299])
+    dist, ind = NearestNeighbors(n_neighbors=5, metric=metric, algorithm="brute").fit(
+        X).kneighbors(X[rows])
+    exact = dist[:, 1:]                                    # the row itself first
+    assert sampled_recall(X, rows, exact, metric) == 1.0
+    worse = exact.copy()
+    worse[:, 3] = exact[:, 3] + 1.0                        # one of four missed on every row
+    worse[0, 2] = exact[0, 3] + 2.0                        # and a second one on the first
+    assert sampled_recall(X, rows, np.sort(worse, axis=1), metric) == (16 - 5) / 16

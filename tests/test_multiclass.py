@@ -22,6 +22,7 @@ from sklearn.utils import shuffle
 
 from fastal.base.dataset import Dataset
 from fastal.base.interfaces import QueryStrategy
+from fastal.benchmark.libact_cases import libact_style_eer_errors
 from fastal.models import SVM, LogisticRegression, SklearnProbaAdapter
 from fastal.query_strategies import UncertaintySampling
 from fastal.query_strategies._selection import EMPTY_POOL
@@ -620,33 +621,12 @@ def test_eer_libact_sequences(model, loss, seed, expected):
     assert query_sequence(qs, ds, truth, len(expected)) == expected
 
 
-def libact_expected_errors(model, dataset, loss):
-    """libact's EER score of every unlabeled row, one candidate and one label at a time."""
-    X, y = dataset.get_labeled_entries()
-    ids, pool = dataset.get_unlabeled_entries()
-    model.train(dataset)
-    proba = model.predict_proba(pool)
-    errors = []
-    for i, x in enumerate(pool):
-        terms = []
-        for label in range(len(np.unique(y))):
-            clone = copy.deepcopy(model)
-            clone.train(Dataset(np.vstack((X, [x])), list(y) + [label]))
-            p = clone.predict_proba(pool)
-            if loss == "01":
-                terms.append(proba[i, label] * np.sum(1 - np.max(p, axis=1)))
-            else:
-                terms.append(proba[i, label] * -np.sum(p * np.log(p)))
-        errors.append(np.sum(terms))
-    return ids, np.array(errors)
-
-
 @pytest.mark.parametrize("model, loss", [(ovr_lr, "log"), (ovr_lr, "01"), (nb, "01")])
 def test_eer_expected_errors_equal_the_loop_exactly(model, loss):
     X, y, _ = iris_small()
     ds = Dataset(X[:15], y[:15])
     ids, errors = EER(ds, model(), loss=loss).expected_errors()
-    ref_ids, ref = libact_expected_errors(model(), ds, loss)
+    ref_ids, ref = libact_style_eer_errors(model(), ds, loss)
     assert_array_equal(ids, ref_ids)
     assert_array_equal(errors, ref)
 
