@@ -87,13 +87,20 @@ def test_peer_over_the_memory_limit_is_skipped():
 def test_slow_peer_is_skipped_from_a_trial(monkeypatch):
     import dataclasses
     import time
-    slow = Peer("slow peer", "numpy", lambda inp: time.sleep(0.01), exponent=2.0)
-    case = dataclasses.replace(get_cases(["min_distance"])[0], peers=(slow,))
+    # 0.01 s at the first trial's 1,000 rows, growing as n^2: about 0.06 s at 2,500 rows
+    slow = Peer("slow peer", "numpy",
+                lambda inp: time.sleep(0.01 * (len(inp["X"]) / 1000) ** 2), exponent=2.0)
+    # the same 0.01 s at 1,000 rows, but a fixed cost: it stays 0.01 s
+    fixed = Peer("fixed cost", "numpy", lambda inp: time.sleep(0.01), exponent=2.0)
+    case = dataclasses.replace(get_cases(["min_distance"])[0], peers=(slow, fixed))
     settings = (2500, 2, "float64", 3, 6, 0, None)
     records = cli.run_case(case, settings, [1], repeats=1, twin=False,
-                           max_peer_seconds=0.02, settle=0)
-    rec = records[-1]
-    assert rec["status"] == "skipped" and "--max-peer-seconds" in rec["reason"]
+                           max_peer_seconds=0.03, settle=0)
+    by_impl = {rec["impl"]: rec for rec in records}
+    assert by_impl["slow peer"]["status"] == "skipped"
+    assert "--max-peer-seconds" in by_impl["slow peer"]["reason"]
+    assert "a fixed part and a part growing as n^2" in by_impl["slow peer"]["reason"]
+    assert by_impl["fixed cost"]["status"] == "ok"
 
 
 def test_cli_json_round_trip(tmp_path, capsys):

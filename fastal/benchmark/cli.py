@@ -180,9 +180,9 @@ def case_rows(case, args):
 # ------------------------------------------------------------------ running
 
 class _Impl:
-    def __init__(self, label, threads, fn, trial=None, memory=0.0):
+    def __init__(self, label, threads, fn, trial=None, memory=0.0, trial2=None):
         self.label, self.threads, self.fn = label, threads, fn
-        self.trial, self.memory = trial, memory
+        self.trial, self.trial2, self.memory = trial, trial2, memory
         self.times, self.peaks = [], []
         self.status, self.reason = "ok", ""
         self.warm = False
@@ -242,8 +242,12 @@ def _peer_available(peer):
 def _guard(impl, n, exponent, settings, limit_s, limit_gb):
     """Skip ``impl`` when its estimated memory or time exceeds the limits.
 
-    The time is that of a trial run on the first TRIAL_N rows, scaled by
-    (n / TRIAL_N) ** exponent; no trial is needed below 2 * TRIAL_N rows.
+    The time is estimated from trial runs on the first TRIAL_N rows: scaled
+    by (n / TRIAL_N) ** exponent; when that exceeds the limit, a second trial
+    on 2 TRIAL_N rows separates a fixed cost from the part that grows (t = a +
+    b n ** exponent through the two trials), so that work dominated by a fixed
+    cost at small sizes is not taken for work that grows with n.  No trial is
+    needed below 2 * TRIAL_N rows.
     """
     if impl.memory > limit_gb * 1e9:
         impl.status = "skipped"
@@ -255,15 +259,21 @@ def _guard(impl, n, exponent, settings, limit_s, limit_gb):
     try:
         seconds, _, _ = measure(impl.trial, interval=0.05)
         impl.warm = True
+        estimate = seconds * (n / TRIAL_N) ** exponent
+        how = f"a {seconds:.3f} s trial at n = {TRIAL_N} scaled by n^{exponent:g}"
+        if estimate > limit_s and impl.trial2 is not None:
+            larger, _, _ = measure(impl.trial2, interval=0.05)
+            growing = max(0.0, larger - seconds) / ((2.0 ** exponent - 1.0) * TRIAL_N ** exponent)
+            estimate = max(0.0, seconds - growing * TRIAL_N ** exponent) + growing * n ** exponent
+            how = (f"trials of {seconds:.3f} s at n = {TRIAL_N} and {larger:.3f} s at n = "
+                   f"{2 * TRIAL_N}: a fixed part and a part growing as n^{exponent:g}")
     except Exception as exc:
         impl.status, impl.reason = "error", f"error: {type(exc).__name__}: {exc}"
         return
-    estimate = seconds * (n / TRIAL_N) ** exponent
     if estimate > limit_s:
         impl.status = "skipped"
-        impl.reason = (f"skipped: estimated {estimate:.0f} s per run (a {seconds:.3f} s trial "
-                       f"at n = {TRIAL_N} scaled by n^{exponent:g}) > --max-peer-seconds "
-                       f"{limit_s:g}")
+        impl.reason = (f"skipped: estimated {estimate:.0f} s per run ({how}) > "
+                       f"--max-peer-seconds {limit_s:g}")
 
 
 def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
@@ -306,11 +316,11 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
                       min(labeled, small_n // 2), seed, data)
     trial_inputs = {}
 
-    def trial(make):
+    def trial(make, rows=small_n):
         def run():
-            if "inputs" not in trial_inputs:
-                trial_inputs["inputs"] = setup(*trial_settings)
-            return make(trial_inputs["inputs"])
+            if rows not in trial_inputs:
+                trial_inputs[rows] = setup(rows, *trial_settings[1:])
+            return make(trial_inputs[rows])
         return run
 
     impls = []
@@ -321,6 +331,7 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     if twin:
         impl = _Impl("numpy", None, _twin_fn(case, inputs),
                      trial=trial(lambda inp: _twin_fn(case, inp)()))
+        impl.trial2 = trial(lambda inp: _twin_fn(case, inp)(), 2 * TRIAL_N)
         _guard(impl, n, case.exponent, settings, max_peer_seconds, float("inf"))
         impls.append(impl)
     if peers:
@@ -328,6 +339,7 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
         for peer in chosen:
             impl = _Impl(peer.name, None, (lambda p=peer: p.run(inputs)),
                          trial=trial(lambda inp, p=peer: p.run(inp)),
+                         trial2=trial(lambda inp, p=peer: p.run(inp), 2 * TRIAL_N),
                          memory=float(peer.memory(inputs)))
             if sparse_rows and not peer.sparse:
                 impl.status, impl.reason = "skipped", "skipped: dense rows only"
