@@ -214,14 +214,15 @@ def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inver
         is still drawn with probability m / N and the mean (a Horvitz-Thompson
         sum) stays unbiased, with a much smaller error when a row's density
         comes mostly from a small cluster of close rows.  ``local``: the
-        reference rows are grouped around 2 N / m random pivots (cells of
-        about m / 2 rows); each row's similarities to the reference rows of
-        its own cell (its nearest pivot's) are summed exactly, and those to
-        the other cells are estimated from m rows drawn as ``stratified``
-        draws them (the drawn rows of its own cell left out).  Still
-        unbiased; the close rows that dominate a row's density are counted
-        exactly, so the largest errors shrink severalfold, for about 1.5 m
-        similarities per row instead of m.
+        reference rows are grouped around min(2 N / m, sqrt N) random pivots
+        (cells of about max(m / 2, sqrt N) rows); each row's similarities to
+        the reference rows of its own cell (its nearest pivot's) are summed
+        exactly, and those to the other cells are estimated from m rows
+        drawn as ``stratified`` draws them (the drawn rows of its own cell
+        left out).  Still unbiased; the close rows that dominate a row's
+        density are counted exactly, so the largest errors shrink
+        severalfold, for about m + 2 max(m / 2, sqrt N) similarities and
+        distances per row instead of m (1.5 m + 2 N / m when m >= 2 sqrt N).
     return_std : bool
         Also return each row's standard error (``n_samples`` only): the
         reference rows are drawn as 16 random groups (fewer when m < 32) and the
@@ -404,7 +405,9 @@ def _local_density(X, reference, population, m, n_groups, rs, return_std, leave_
     from sklearn.metrics import pairwise_distances_argmin
 
     N = population.shape[0]
-    n_pivots = int(min(N, max(1, np.ceil(2.0 * N / m))))
+    # cells of m / 2 rows, but never more than sqrt(N) pivots: finding each row's pivot
+    # costs N x n_pivots distances, which must not outgrow the sample (small m)
+    n_pivots = int(min(N, max(1, np.ceil(2.0 * N / m)), max(1, np.ceil(np.sqrt(N)))))
     groups, pivots, cell_of_reference = _systematic_groups(population, m, n_groups, rs,
                                                            options["metric"], n_pivots)
     cell_of_row = cell_of_reference if reference is None else \

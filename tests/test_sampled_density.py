@@ -66,6 +66,17 @@ def test_local_sampling_is_unbiased_with_a_calibrated_standard_error(backend, me
     assert 0.85 < coverage < 0.99
 
 
+def test_local_sampling_with_few_samples_stays_unbiased(backend):
+    """m small against n: the pivots stop at sqrt(n) (cells larger than m / 2)."""
+    X = data(400, seed=11)
+    exact = K.pairwise_density(X)
+    draws = 100
+    estimates = np.array([K.pairwise_density(X, n_samples=10, random_state=seed,
+                                             sampling="local") for seed in range(draws)])
+    spread = estimates.std(axis=0)
+    assert np.all(np.abs(estimates.mean(axis=0) - exact) <= 5 * spread / np.sqrt(draws) + 1e-12)
+
+
 def test_local_sampling_of_sparse_rows_is_that_of_dense_rows(backend):
     X = data(90)
     dense = K.pairwise_density(X, n_samples=20, random_state=4, sampling="local",

@@ -243,7 +243,7 @@ cdef int _picked_init(Picked* picked, Py_ssize_t d, Py_ssize_t batch,
     return 0
 
 
-cdef void _picked_free(Picked* picked) noexcept:
+cdef void _picked_free(Picked* picked) noexcept nogil:
     free(picked.packed)
     free(picked.row)
     free(picked.raw)
