@@ -327,6 +327,39 @@ def test_memory_stays_below_n_squared(name):
     assert peak < 48e6, f"peak traced memory {peak / 1e6:.1f} MB"
 
 
+@pytest.mark.parametrize("case", ["normal", "offset", "near duplicates", "ties", "huge", "tiny",
+                                  "far clusters"])
+def test_float32_min_distance_and_picks_equal_the_twin(case):
+    """The compiled minimum distance multiplies float32 rows in float32, recomputes in
+    double every candidate within the float32 error bound, and goes back to double
+    products when too many are; distances and max-min picks stay the twin's, bit for bit.
+    1100 labeled rows span two column tiles; "far clusters" (spread 1e-4 of the
+    separation) leaves float32 too many candidates."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3200, 24))
+    if case == "offset":
+        X = X + 1e4
+    elif case == "near duplicates":
+        X[1::2] = X[::2] + 1e-4 * rng.normal(size=(1600, 24))
+    elif case == "ties":
+        X = rng.integers(-2, 3, size=(3200, 24)).astype(float)
+    elif case == "huge":
+        X = X * 2.0 ** 38
+    elif case == "tiny":
+        X = X * 2.0 ** -38
+    elif case == "far clusters":
+        centres = 1e3 * rng.normal(size=(2, 24))
+        X = centres[rng.integers(0, 2, 3200)] + 0.1 * X
+    X = X.astype(np.float32)
+    pool, labeled = X[:2100], X[2100:]
+    out = both_backends(lambda: K.min_distance(pool, labeled))
+    np.testing.assert_array_equal(out["compiled"], out["python"])
+    scores = rng.random(2100)
+    for s in (None, scores):
+        out = both_backends(lambda: K.max_min_select(pool, labeled, 30, scores=s))
+        assert out["compiled"].tolist() == out["python"].tolist()
+
+
 @pytest.mark.parametrize("case", ["offset", "near duplicates", "huge", "tiny", "reference",
                                   "cancelling pairs"])
 def test_float32_density_is_the_float64_density(backend, case):

@@ -229,6 +229,22 @@ cdef inline double pair_distance(const floating[:, :] A, Py_ssize_t i,
 
 
 # -- packing and blocked products ------------------------------------------------
+# float32 rows are multiplied in float32 only while their largest |value| is
+# within [2**-SINGLE_EXPONENT, 2**SINGLE_EXPONENT]: no square or product of the
+# largest values overflows or underflows float32; other rows take the double path.
+cdef enum:
+    SINGLE_EXPONENT = 40
+
+
+cdef inline bint single_precision_fits(X, Y):
+    """Whether float32 rows X and Y may take a float32 matrix-product path."""
+    import numpy as np
+    if not (X.dtype == np.float32 and Y.dtype == np.float32 and X.shape[0] and Y.shape[0]):
+        return False
+    peak = max(float(X.max()), -float(X.min()), float(Y.max()), -float(Y.min()))  # no |X| copy
+    return peak == 0.0 or 2.0 ** -SINGLE_EXPONENT <= peak <= 2.0 ** SINGLE_EXPONENT
+
+
 cdef inline void pack_transposed(const floating[:, :] B, Py_ssize_t j0, Py_ssize_t bj,
                                  double* RT) noexcept nogil:
     """RT[k * bj + c] = B[j0 + c, k]: a column block laid out feature-major."""
@@ -251,6 +267,7 @@ cdef extern from "_simd.h" nogil:
                                          Py_ssize_t nb, float recheck, float* v,
                                          double* col_acc, double* row_sum)
     double fastal_min_row(double* g, double sa, const double* sb, Py_ssize_t nb)
+    float fastal_min_row_single(float* g, float sa, const float* sb, Py_ssize_t nb)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)
 

@@ -18,7 +18,7 @@ from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, pack_transposed,
     pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, pack_rows_single,
     gemm_abt_single, fastal_density_row_single, checked_malloc, stop_requested,
-    raise_if_stopped, fastal_stop, fastal_stop_init, FASTAL_TINY)
+    raise_if_stopped, fastal_stop, fastal_stop_init, FASTAL_TINY, single_precision_fits)
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
 
@@ -31,11 +31,9 @@ cdef Py_ssize_t COSINE_ROWS = 65536   # rows between signal checks in cosine_sum
 cdef double RECHECK = 1e-3
 # float32 rows (euclidean, matrix products in float32): squared distances below
 # RECHECK_SINGLE * (|a|^2 + |b|^2) are recomputed in double, so every other one
-# carries a relative error of at most a few 1e-6.  Used only while the largest
-# |value| is within [2**-SINGLE_EXPONENT, 2**SINGLE_EXPONENT] (no float overflow
-# or underflow in the squares); other float32 rows take the double path.
+# carries a relative error of at most a few 1e-6 (rows within the range of
+# single_precision_fits; others take the double path).
 cdef float RECHECK_SINGLE = 1.0 / 64.0
-SINGLE_EXPONENT = 40
 
 TRANSFORMS = {"inverse": 0, "distance": 1}
 
@@ -195,12 +193,8 @@ def _pair_sums_single(const float[:, :] X, const float[:, :] R, bint self_ref,
 
 def _single_precision_applies(X, R, int metric, int transform, double scale):
     """Whether float32 rows take the float32 matrix-product path."""
-    if not (X.dtype == np.float32 and R.dtype == np.float32 and metric == EUCLIDEAN
-            and transform == 0 and scale == 1.0 and X.shape[1] >= GEMM_MIN_DIM
-            and X.shape[0] and R.shape[0]):
-        return False
-    peak = max(float(X.max()), -float(X.min()), float(R.max()), -float(R.min()))  # no |X| copy
-    return peak == 0.0 or 2.0 ** -SINGLE_EXPONENT <= peak <= 2.0 ** SINGLE_EXPONENT
+    return (metric == EUCLIDEAN and transform == 0 and scale == 1.0
+            and X.shape[1] >= GEMM_MIN_DIM and single_precision_fits(X, R))
 
 
 def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, int metric,

@@ -17,8 +17,9 @@ from libc.stdlib cimport free, realloc
 from fastal._core._common cimport (
     EUCLIDEAN, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
+    pack_rows_single, gemm_abt_single, fastal_min_row_single, single_precision_fits,
     checked_malloc, stop_requested,
-    raise_if_stopped, fastal_stop, fastal_stop_init)
+    raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core._threads import single_threaded_blas
@@ -34,68 +35,150 @@ cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
 cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope
+# A float32 tile whose rows so far (SINGLE_GIVE_UP at least) have more
+# candidates to recompute than 1 / SINGLE_GIVE_UP of their pairs is done again
+# with double products, and so is the rest of the call (a recomputation costs
+# about as much as 16 pairs of a double matrix product).
+cdef Py_ssize_t SINGLE_GIVE_UP = 16
 
 
 
-def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads):
+cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
+                     Py_ssize_t bi, const double* mu, double* work, double[::1] best,
+                     fastal_stop* stop) noexcept nogil:
+    """Keys of rows ib .. ib + bi - 1 of X to their nearest rows of Y, in double.
+
+    best holds upper bounds of the keys (INFINITY, or exact keys already
+    found) and receives the keys.  Candidates within RECHECK * (|a|^2 +
+    max |b|^2) of a row's best are recomputed directly.
+    """
+    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
+    cdef double amin, thr, exact, sbmax, margin
+    cdef double* PA = work
+    cdef double* PB = PA + B * d
+    cdef double* sa = PB + B * d
+    cdef double* sb = sa + B
+    cdef double* G = sb + B
+    pack_rows(X, ib, bi, mu, PA, sa)
+    for jb_blk in range((m + B - 1) // B):
+        jb = jb_blk * B
+        if stop_requested(stop):
+            return
+        bj = min(B, m - jb)
+        pack_rows(Y, jb, bj, mu, PB, sb)
+        sbmax = 0.0
+        for c in range(bj):
+            if sb[c] > sbmax:
+                sbmax = sb[c]
+        gemm_abt(PA, PB, G, <int>bi, <int>bj, <int>d)
+        for r in range(bi):
+            gi = ib + r
+            amin = fastal_min_row(G + r * bj, sa[r], sb, bj)
+            margin = RECHECK * (sa[r] + sbmax) + 1e-300
+            # a negative best is a rescued tiny distance: its square is about 0
+            thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
+            for c in range(bj):
+                if G[r * bj + c] <= thr:
+                    exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
+                                     X, gi, Y, jb + c, EUCLIDEAN)
+                    if exact < best[gi]:
+                        best[gi] = exact
+
+
+cdef bint _min_block_single(const float[:, :] X, const float[:, :] Y, Py_ssize_t ib,
+                            Py_ssize_t bi, const double* mu, float* work, double[::1] best,
+                            fastal_stop* stop) noexcept nogil:
+    """_min_block for float32 rows with the products and approximate squared
+    distances in float32; False (best still holding upper bounds) when a tile
+    has so many candidates to recompute that the double path is cheaper.
+
+    With u = 2**-24, the float32 value of |a - b|^2 for centred rows a, b is
+    within E = (d + 16) u (|a|^2 + |b|^2) of the exact one: rounding the
+    centred rows to float32 moves it by at most about 4u (|a|^2 + |b|^2), the
+    rounded norms by 2u, a d-term float32 dot product by d u |a| |b|, and the
+    two float32 additions by 3u.  So the nearest row is always among the
+    candidates within 2E of the row's best approximate value; they are
+    recomputed in double as _min_block recomputes its candidates, and the
+    keys are the same.  (d 2**-120 more covers products below float32's
+    normal range.)
+    """
+    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
+    cdef Py_ssize_t rechecked
+    cdef double amin, thr, exact, sbmax, margin
+    cdef double bound = 2.0 * (d + 16) * 2.0 ** -24, floor = d * 2.0 ** -120
+    cdef float* PA = work
+    cdef float* PB = PA + B * d
+    cdef float* sa = PB + B * d
+    cdef float* sb = sa + B
+    cdef float* G = sb + B
+    pack_rows_single(X, ib, bi, mu, PA, sa)
+    for jb_blk in range((m + B - 1) // B):
+        jb = jb_blk * B
+        if stop_requested(stop):
+            return True
+        bj = min(B, m - jb)
+        pack_rows_single(Y, jb, bj, mu, PB, sb)
+        sbmax = 0.0
+        for c in range(bj):
+            if sb[c] > sbmax:
+                sbmax = sb[c]
+        gemm_abt_single(PA, PB, G, <int>bi, <int>bj, <int>d)
+        rechecked = 0
+        for r in range(bi):
+            gi = ib + r
+            amin = fastal_min_row_single(G + r * bj, sa[r], sb, bj)
+            margin = bound * (sa[r] + sbmax) + floor
+            thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
+            for c in range(bj):
+                if G[r * bj + c] <= thr:
+                    rechecked += 1
+                    exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
+                                     X, gi, Y, jb + c, EUCLIDEAN)
+                    if exact < best[gi]:
+                        best[gi] = exact
+            if r >= SINGLE_GIVE_UP and rechecked * SINGLE_GIVE_UP > (r + 1) * bj:
+                return False
+    return True
+
+
+def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, bint single, int n_threads):
     """Euclidean key of every row of X to its nearest row of Y.
 
     Row blocks of X are spread over OpenMP threads; each thread walks all
     blocks of Y with a single-threaded matrix product (the caller limits BLAS)
-    and recomputes directly the candidates near its row's best.
+    and recomputes directly the candidates near its row's best.  ``single``
+    (float32 rows only): products in float32 (_min_block_single), until a
+    row block finds that float32 leaves too many candidates; that block and
+    those not started yet then use double products.
     """
-    cdef Py_ssize_t n = X.shape[0], m = Y.shape[0], d = X.shape[1]
-    cdef Py_ssize_t B = GEMM_BLOCK, ib, jb, bi, bj, r, c, gi, ib_blk, jb_blk, tid
-    cdef double amin, thr, exact, sbmax, margin
-    cdef double* PA
-    cdef double* PB
-    cdef double* sa
-    cdef double* sb
-    cdef double* G
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], B = GEMM_BLOCK, ib_blk, ib, bi, tid
     cdef double* work = NULL
+    cdef bint done
+    cdef int gave_up = 0
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     best_arr = np.full(n, INFINITY, dtype=np.float64)
     cdef double[::1] best = best_arr
     mu_arr = np.ascontiguousarray(np.mean(np.asarray(X), axis=0, dtype=np.float64))
     cdef double[::1] mu = mu_arr
+    # doubles per thread; the float32 path uses the same bytes as floats
     cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B
     try:
         work = <double*> checked_malloc(n_threads * per_thread * sizeof(double))
         with nogil:
             for ib_blk in prange((n + B - 1) // B, num_threads=n_threads, schedule="dynamic"):
                 tid = threadid()
-                PA = work + tid * per_thread
-                PB = PA + B * d
-                sa = PB + B * d
-                sb = sa + B
-                G = sb + B
                 ib = ib_blk * B
                 bi = min(B, n - ib)
-                pack_rows(X, ib, bi, &mu[0], PA, sa)
-                for jb_blk in range((m + B - 1) // B):
-                    if stop_requested(&stop):
-                        break
-                    jb = jb_blk * B
-                    bj = min(B, m - jb)
-                    pack_rows(Y, jb, bj, &mu[0], PB, sb)
-                    sbmax = 0.0
-                    for c in range(bj):
-                        if sb[c] > sbmax:
-                            sbmax = sb[c]
-                    gemm_abt(PA, PB, G, <int>bi, <int>bj, <int>d)
-                    for r in range(bi):
-                        gi = ib + r
-                        amin = fastal_min_row(G + r * bj, sa[r], sb, bj)
-                        margin = RECHECK * (sa[r] + sbmax) + 1e-300
-                        # a negative best is a rescued tiny distance: its square is about 0
-                        thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
-                        for c in range(bj):
-                            if G[r * bj + c] <= thr:
-                                exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
-                                                 X, gi, Y, jb + c, EUCLIDEAN)
-                                if exact < best[gi]:
-                                    best[gi] = exact
+                done = False
+                if floating is float:
+                    if single and not fastal_flag_get(&gave_up):
+                        done = _min_block_single(X, Y, ib, bi, &mu[0],
+                                                 <float*> (work + tid * per_thread), best, &stop)
+                        if not done:
+                            fastal_flag_set(&gave_up)
+                if not done:
+                    _min_block(X, Y, ib, bi, &mu[0], work + tid * per_thread, best, &stop)
         raise_if_stopped(&stop)
     finally:
         free(work)
@@ -153,7 +236,7 @@ def min_distance(X, Y, metric, n_threads):
     code = METRIC_CODES[metric]
     if code == EUCLIDEAN and X.shape[1] >= GEMM_MIN_DIM and Y.shape[0] >= 16:
         with single_threaded_blas():
-            keys = _min_key_gemm(X, Y, int(n_threads))
+            keys = _min_key_gemm(X, Y, single_precision_fits(X, Y), int(n_threads))
     else:
         keys = _min_key_direct(X, Y, code, int(n_threads))
     if code == EUCLIDEAN:

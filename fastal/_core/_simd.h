@@ -217,7 +217,7 @@ static ptrdiff_t fastal_density_row_single(float *g, float sa, const float *sb, 
 }
 
 
-/* One row of a minimum-distance tile (see _min_key_gemm in fastal/_core/_maxmin.pyx):
+/* One row of a minimum-distance tile (see _min_block in fastal/_core/_maxmin.pyx):
  * g[c] becomes the approximate squared distance sa + sb[c] - 2 g[c] of
  * centred rows; returns the smallest of them.
  */
@@ -367,6 +367,35 @@ static double fastal_min_row(double *g, double sa, const double *sb, ptrdiff_t n
 }
 
 #endif  /* FASTAL_VECTOR_EXT */
+
+/* fastal_min_row in float32 (see _min_block_single in fastal/_core/_maxmin.pyx): g[c] becomes
+ * sa + sb[c] - 2 g[c], and the smallest is returned.  Eight running minima
+ * (one per lane of an AVX register) so that the loop vectorises.
+ */
+FASTAL_CLONES
+static float fastal_min_row_single(float *g, float sa, const float *sb, ptrdiff_t nb)
+{
+    float lanes[8] = {INFINITY, INFINITY, INFINITY, INFINITY,
+                      INFINITY, INFINITY, INFINITY, INFINITY};
+    float best = INFINITY;
+    ptrdiff_t c = 0;
+    int q;
+    for (; c + 8 <= nb; c += 8) {
+        for (q = 0; q < 8; ++q) {
+            const float a = sa + sb[c + q] - 2.0f * g[c + q];
+            g[c + q] = a;
+            lanes[q] = a < lanes[q] ? a : lanes[q];
+        }
+    }
+    for (; c < nb; ++c) {
+        const float a = sa + sb[c] - 2.0f * g[c];
+        g[c] = a;
+        if (a < best) best = a;
+    }
+    for (q = 0; q < 8; ++q)
+        if (lanes[q] < best) best = lanes[q];
+    return best;
+}
 
 static FASTAL_SIMD_INLINE void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d,
                                                 ptrdiff_t bj, int metric, double *out)

@@ -34,6 +34,11 @@ DEFAULT_N = 20000
 SHORT_CALL_S = 0.05
 LOOP_S = 0.2
 MAX_LOOPS = 1000
+# sleep before every timed call: OpenBLAS workers spin for about 2**28 cycles
+# (0.1 s at 3 GHz) after a call, and a kernel timed within that time after a
+# NumPy matrix product shares the cores with them (measured: a 0.040 s ranked
+# batch took 0.055 s 0.03 s after NumPy, 0.040 s after 0.1 s)
+SETTLE_S = 0.15
 
 
 def _default_max_gb():
@@ -93,9 +98,9 @@ def build_parser():
     parser.add_argument("--max-peer-gb", type=float, default=_default_max_gb(),
                         help="skip a peer whose estimated memory exceeds this (default: half "
                              "the machine's memory)")
-    parser.add_argument("--settle", type=float, default=0.03,
+    parser.add_argument("--settle", type=float, default=SETTLE_S,
                         help="seconds of sleep before each timed call, so the previous call's "
-                             "spinning pool threads go idle (default 0.03)")
+                             f"spinning pool threads go idle (default {SETTLE_S})")
     parser.add_argument("--gemm-size", type=int, default=2000, help=argparse.SUPPRESS)
     parser.add_argument("--bandwidth-mb", type=float, default=256.0, help=argparse.SUPPRESS)
     return parser
@@ -277,7 +282,7 @@ def _guard(impl, n, exponent, settings, limit_s, limit_gb):
 
 
 def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
-             max_peer_seconds=60.0, max_peer_gb=8.0, settle=0.03):
+             max_peer_seconds=60.0, max_peer_gb=8.0, settle=None):
     """Records (dicts) of one case: every implementation, timed in interleaved repeats.
 
     ``settings`` is (n, d, dtype, batch, labeled, seed, data[, options]):
@@ -287,9 +292,10 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     implementations that take dense rows only.  After the timing the case's
     ``check`` (if any) reads the results of every implementation's last call;
     its line is the record's ``check``.
-    Before every timed call the process sleeps ``settle`` seconds, so the worker
-    threads of the previous call's thread pool (OpenBLAS, OpenMP), which spin
-    for a while after their work, do not compete with the next one.  Every
+    Before every timed call the process sleeps ``settle`` seconds (None:
+    SETTLE_S), so the worker threads of the previous call's thread pool
+    (OpenBLAS, OpenMP), which spin for a while after their work, do not
+    compete with the next one.  Every
     implementation first runs once untimed on at most TRIAL_N rows (imports,
     first-call work); that run is also the trial that scales to the time limit.
     A call shorter than SHORT_CALL_S is timed in loops (as ``timeit`` does),
@@ -297,6 +303,7 @@ def run_case(case, settings, threads_list, repeats, peers=True, twin=True,
     time per call.
     """
     n, d, dtype, batch, labeled, seed, data = settings[:7]
+    settle = SETTLE_S if settle is None else settle
     options = dict(settings[7]) if len(settings) > 7 and settings[7] else {}
     sparse_rows = data is not None and sp.issparse(data)
     if sparse_rows and not case.sparse:
