@@ -327,14 +327,16 @@ def test_memory_stays_below_n_squared(name):
     assert peak < 48e6, f"peak traced memory {peak / 1e6:.1f} MB"
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", ["normal", "offset", "near duplicates", "ties", "huge", "tiny",
-                                  "far clusters"])
-def test_float32_min_distance_and_picks_equal_the_twin(case):
-    """The compiled minimum distance multiplies float32 rows in float32, recomputes in
-    double every candidate within the float32 error bound, and goes back to double
-    products when too many are; distances and max-min picks stay the twin's, bit for bit.
+                                  "far clusters", "beyond float32"])
+def test_float32_products_keep_min_distance_and_picks_exact(dtype, case):
+    """The compiled minimum distance multiplies rows in float32, recomputes in double
+    every candidate within the float32 error bound, and goes back to double products
+    when too many are; distances and max-min picks stay the twin's, bit for bit.
     1100 labeled rows span two column tiles; "far clusters" (spread 1e-4 of the
-    separation) leaves float32 too many candidates."""
+    separation) leaves float32 too many candidates; "beyond float32": float64 values
+    with a range float32 cannot hold (the double path)."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(3200, 24))
     if case == "offset":
@@ -350,7 +352,10 @@ def test_float32_min_distance_and_picks_equal_the_twin(case):
     elif case == "far clusters":
         centres = 1e3 * rng.normal(size=(2, 24))
         X = centres[rng.integers(0, 2, 3200)] + 0.1 * X
-    X = X.astype(np.float32)
+    elif case == "beyond float32":
+        X = X * 2.0 ** (120 if dtype == np.float64 else 60)
+        X[::3] *= 2.0 ** -100
+    X = X.astype(dtype)
     pool, labeled = X[:2100], X[2100:]
     out = both_backends(lambda: K.min_distance(pool, labeled))
     np.testing.assert_array_equal(out["compiled"], out["python"])

@@ -229,17 +229,17 @@ cdef inline double pair_distance(const floating[:, :] A, Py_ssize_t i,
 
 
 # -- packing and blocked products ------------------------------------------------
-# float32 rows are multiplied in float32 only while their largest |value| is
-# within [2**-SINGLE_EXPONENT, 2**SINGLE_EXPONENT]: no square or product of the
+# Rows are multiplied in float32 only while their largest |value| is within
+# [2**-SINGLE_EXPONENT, 2**SINGLE_EXPONENT]: no square or product of the
 # largest values overflows or underflows float32; other rows take the double path.
 cdef enum:
     SINGLE_EXPONENT = 40
 
 
 cdef inline bint single_precision_fits(X, Y):
-    """Whether float32 rows X and Y may take a float32 matrix-product path."""
-    import numpy as np
-    if not (X.dtype == np.float32 and Y.dtype == np.float32 and X.shape[0] and Y.shape[0]):
+    """Whether the rows X and Y (float32 or float64, non-empty) are within the range
+    of the float32 matrix-product paths."""
+    if not (X.shape[0] and Y.shape[0]):
         return False
     peak = max(float(X.max()), -float(X.min()), float(Y.max()), -float(Y.min()))  # no |X| copy
     return peak == 0.0 or 2.0 ** -SINGLE_EXPONENT <= peak <= 2.0 ** SINGLE_EXPONENT
@@ -310,7 +310,7 @@ cdef inline void pack_rows(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
         sqnorm[r] = s
 
 
-cdef inline void pack_rows_single(const float[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
+cdef inline void pack_rows_single(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
                                   const double* center, float* P, float* sqnorm) noexcept nogil:
     """pack_rows in float32: P[r, :] = A[i0 + r, :] - center rounded to float, and
     sqnorm[r] = |P[r]|^2 summed in double, then rounded."""

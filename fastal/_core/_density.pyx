@@ -193,8 +193,9 @@ def _pair_sums_single(const float[:, :] X, const float[:, :] R, bint self_ref,
 
 def _single_precision_applies(X, R, int metric, int transform, double scale):
     """Whether float32 rows take the float32 matrix-product path."""
-    return (metric == EUCLIDEAN and transform == 0 and scale == 1.0
-            and X.shape[1] >= GEMM_MIN_DIM and single_precision_fits(X, R))
+    return (X.dtype == np.float32 and R.dtype == np.float32 and metric == EUCLIDEAN
+            and transform == 0 and scale == 1.0 and X.shape[1] >= GEMM_MIN_DIM
+            and single_precision_fits(X, R))
 
 
 def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, int metric,

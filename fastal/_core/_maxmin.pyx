@@ -35,7 +35,7 @@ cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
 cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope
-# A float32 tile whose rows so far (SINGLE_GIVE_UP at least) have more
+# A float32-product tile whose rows so far (SINGLE_GIVE_UP at least) have more
 # candidates to recompute than 1 / SINGLE_GIVE_UP of their pairs is done again
 # with double products, and so is the rest of the call (a recomputation costs
 # about as much as 16 pairs of a double matrix product).
@@ -85,12 +85,12 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
                         best[gi] = exact
 
 
-cdef bint _min_block_single(const float[:, :] X, const float[:, :] Y, Py_ssize_t ib,
+cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
                             Py_ssize_t bi, const double* mu, float* work, double[::1] best,
                             fastal_stop* stop) noexcept nogil:
-    """_min_block for float32 rows with the products and approximate squared
-    distances in float32; False (best still holding upper bounds) when a tile
-    has so many candidates to recompute that the double path is cheaper.
+    """_min_block with the products and approximate squared distances in
+    float32; False (best still holding upper bounds) when a tile has so many
+    candidates to recompute that the double path is cheaper.
 
     With u = 2**-24, the float32 value of |a - b|^2 for centred rows a, b is
     within E = (d + 16) u (|a|^2 + |b|^2) of the exact one: rounding the
@@ -99,8 +99,8 @@ cdef bint _min_block_single(const float[:, :] X, const float[:, :] Y, Py_ssize_t
     two float32 additions by 3u.  So the nearest row is always among the
     candidates within 2E of the row's best approximate value; they are
     recomputed in double as _min_block recomputes its candidates, and the
-    keys are the same.  (d 2**-120 more covers products below float32's
-    normal range.)
+    keys are the same.  (d 2**-120 more covers entries and products below
+    float32's normal range, whose rounding error is absolute, at most 2**-150.)
     """
     cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
     cdef Py_ssize_t rechecked
@@ -146,8 +146,8 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, bint single, i
 
     Row blocks of X are spread over OpenMP threads; each thread walks all
     blocks of Y with a single-threaded matrix product (the caller limits BLAS)
-    and recomputes directly the candidates near its row's best.  ``single``
-    (float32 rows only): products in float32 (_min_block_single), until a
+    and recomputes directly the candidates near its row's best.  ``single``:
+    products in float32 (_min_block_single; the keys are the same), until a
     row block finds that float32 leaves too many candidates; that block and
     those not started yet then use double products.
     """
@@ -171,12 +171,11 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, bint single, i
                 ib = ib_blk * B
                 bi = min(B, n - ib)
                 done = False
-                if floating is float:
-                    if single and not fastal_flag_get(&gave_up):
-                        done = _min_block_single(X, Y, ib, bi, &mu[0],
-                                                 <float*> (work + tid * per_thread), best, &stop)
-                        if not done:
-                            fastal_flag_set(&gave_up)
+                if single and not fastal_flag_get(&gave_up):
+                    done = _min_block_single(X, Y, ib, bi, &mu[0],
+                                             <float*> (work + tid * per_thread), best, &stop)
+                    if not done:
+                        fastal_flag_set(&gave_up)
                 if not done:
                     _min_block(X, Y, ib, bi, &mu[0], work + tid * per_thread, best, &stop)
         raise_if_stopped(&stop)
