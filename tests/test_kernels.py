@@ -327,6 +327,46 @@ def test_memory_stays_below_n_squared(name):
     assert peak < 48e6, f"peak traced memory {peak / 1e6:.1f} MB"
 
 
+@pytest.mark.parametrize("avx512", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", ["normal", "near duplicates", "ties", "huge", "tiny", "reference",
+                                  "one reference point", "subnormal squares"])
+def test_density_row_loops_agree_with_the_twin(avx512, dtype, case):
+    """Euclidean 1 / (1 + d) tiles with the AVX-512 row loops (reciprocal square root
+    and reciprocal estimates refined by Newton steps; used where the CPU has AVX-512F)
+    and with the portable loops: both within the documented tolerance of the twin,
+    on rows spanning several tiles (tiles of 256), with and without a reference set
+    (one reference point, 72 copies of the origin: every value is 1 / (1 + |x|) of a
+    single distance, distances over ten orders of magnitude; subnormal squares: rows
+    1e-158 (float32: 1e-22) around the centre, their squared distances below the
+    normal range, which a reciprocal square root estimate cannot take)."""
+    from fastal._core import _density
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(700, 40))
+    R = None
+    if case == "near duplicates":
+        X[1::2] = X[::2] + 1e-6 * rng.normal(size=(350, 40))
+    elif case == "ties":
+        X = rng.integers(-1, 2, size=(700, 40)).astype(float)
+    elif case in ("huge", "tiny"):       # float32: beyond the float32 products' range
+        X = X * 2.0 ** ((300 if dtype == np.float64 else 45) * (1 if case == "huge" else -1))
+    elif case == "reference":
+        R = rng.normal(size=(300, 40)).astype(dtype)
+    elif case == "subnormal squares":     # +-1 rows keep the centre at 0 and the scale 1
+        half = X[:349] * (1e-158 if dtype == np.float64 else 1e-22)
+        X = np.vstack([half, -half, np.eye(40)[:1], -np.eye(40)[:1]])
+    elif case == "one reference point":
+        X = X * np.exp(rng.uniform(-12, 12, size=(700, 1)))
+        R = np.zeros((72, 40), dtype=dtype)
+    X = X.astype(dtype)
+    _density.use_avx512(avx512)
+    try:
+        out = both_backends(lambda: K.pairwise_density(X, R))
+    finally:
+        _density.use_avx512(True)
+    np.testing.assert_allclose(out["compiled"], out["python"], **tol(X.dtype))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", ["normal", "offset", "near duplicates", "ties", "huge", "tiny",
                                   "far clusters", "beyond float32"])

@@ -266,6 +266,7 @@ cdef extern from "_simd.h" nogil:
     Py_ssize_t fastal_density_row_single(float* g, float sa, const float* sb, Py_ssize_t c0,
                                          Py_ssize_t nb, float recheck, float* v,
                                          double* col_acc, double* row_sum)
+    int fastal_use_avx512(int on)
     double fastal_min_row(double* g, double sa, const double* sb, Py_ssize_t nb)
     float fastal_min_row_single(float* g, float sa, const float* sb, Py_ssize_t nb)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,

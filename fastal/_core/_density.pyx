@@ -17,7 +17,7 @@ from libc.stdlib cimport free
 from fastal._core._common cimport (
     EUCLIDEAN, MANHATTAN, COSINE, raw_pair, euclidean_key, key_to_distance, pack_transposed,
     pack_rows, gemm_abt, fastal_block_raw, fastal_density_row, pack_rows_single,
-    gemm_abt_single, fastal_density_row_single, checked_malloc, stop_requested,
+    gemm_abt_single, fastal_density_row_single, fastal_use_avx512, checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, FASTAL_TINY, single_precision_fits)
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
@@ -38,6 +38,15 @@ cdef float RECHECK_SINGLE = 1.0 / 64.0
 TRANSFORMS = {"inverse": 0, "distance": 1}
 
 
+def use_avx512(bint on):
+    """Let euclidean 1 / (1 + d) tiles use the AVX-512 row loop (the default where the
+    CPU has AVX-512F), or not; whether it is used now."""
+    return bool(fastal_use_avx512(on))
+
+
+use_avx512(True)
+
+
 cdef inline double _transform(double dist, int transform, double scale) noexcept nogil:
     """inverse: 1 / (1 + dist / scale) written as scale / (scale + dist); distance: dist."""
     if transform == 0:
@@ -56,9 +65,13 @@ cdef void _tile_sums(const floating[:, :] X, const floating[:, :] R, Py_ssize_t 
                      Py_ssize_t na, Py_ssize_t b0, Py_ssize_t nb, bint self_ref,
                      bint use_product, int metric, int transform, double scale,
                      const double* center, double* work, Py_ssize_t B,
-                     double* sums) noexcept nogil:
+                     double* sums, Py_ssize_t* packed) noexcept nogil:
     """Add the tile's terms to ``sums`` (one thread's row sums; with self_ref the
-    tile also stands for its mirror, whose terms go to the column rows)."""
+    tile also stands for its mirror, whose terms go to the column rows).
+
+    ``packed`` is the first row of X whose block the thread's workspace holds
+    packed (-1: none); tiles come in row-block order, so a thread often keeps it.
+    """
     cdef Py_ssize_t d = X.shape[1], r, c, c0, i, hits
     cdef bint diagonal = self_ref and a0 == b0   # only the pairs c > r
     cdef bint mirrored = self_ref                 # each pair's term also goes to its column
@@ -73,7 +86,9 @@ cdef void _tile_sums(const floating[:, :] X, const floating[:, :] R, Py_ssize_t 
     cdef double row_sum, exact
     cdef int mode
     if use_product:
-        pack_rows(X, a0, na, center, PA, sa)
+        if packed[0] != a0:
+            pack_rows(X, a0, na, center, PA, sa)
+            packed[0] = a0
         pack_rows(R, b0, nb, center, PB, sb)
         gemm_abt(PA, PB, G, <int>na, <int>nb, <int>d)
         mode = 0 if metric == EUCLIDEAN else 2
@@ -112,7 +127,7 @@ cdef void _tile_sums(const floating[:, :] X, const floating[:, :] R, Py_ssize_t 
 cdef void _tile_sums_single(const float[:, :] X, const float[:, :] R, Py_ssize_t a0,
                             Py_ssize_t na, Py_ssize_t b0, Py_ssize_t nb, bint self_ref,
                             const double* center, float* work, double* dwork, Py_ssize_t B,
-                            double* sums) noexcept nogil:
+                            double* sums, Py_ssize_t* packed) noexcept nogil:
     """_tile_sums for float32 euclidean rows, 1 / (1 + d): products and squared
     distances in float32, small squared distances recomputed in double."""
     cdef Py_ssize_t d = X.shape[1], r, c, c0, i, hits
@@ -125,7 +140,9 @@ cdef void _tile_sums_single(const float[:, :] X, const float[:, :] R, Py_ssize_t
     cdef float* G = vals + B               # B x B
     cdef double* col = dwork               # B
     cdef double row_sum, exact
-    pack_rows_single(X, a0, na, center, PA, sa)
+    if packed[0] != a0:
+        pack_rows_single(X, a0, na, center, PA, sa)
+        packed[0] = a0
     pack_rows_single(R, b0, nb, center, PB, sb)
     gemm_abt_single(PA, PB, G, <int>na, <int>nb, <int>d)
     if self_ref:
@@ -167,6 +184,8 @@ def _pair_sums_single(const float[:, :] X, const float[:, :] R, bint self_ref,
     ntiles = tiles_arr.shape[0]
     part_arr = np.zeros((n_threads, n), dtype=np.float64)
     cdef double[:, ::1] part = part_arr
+    packed_arr = np.full(n_threads, -1, dtype=np.intp)
+    cdef Py_ssize_t[::1] packed = packed_arr
     mu = np.ascontiguousarray(np.mean(np.asarray(R), axis=0, dtype=np.float64))
     try:
         work = <float*> checked_malloc(n_threads * per_thread * sizeof(float))
@@ -180,7 +199,7 @@ def _pair_sums_single(const float[:, :] X, const float[:, :] R, bint self_ref,
                     _tile_sums_single(X, R, tiles[tile, 0], min(B, n - tiles[tile, 0]),
                                       tiles[tile, 1], min(B, m - tiles[tile, 1]), self_ref,
                                       &mu[0], work + tid * per_thread, dwork + tid * B, B,
-                                      &part[tid, 0])
+                                      &part[tid, 0], &packed[tid])
         raise_if_stopped(&stop)
     finally:
         free(work)
@@ -219,6 +238,8 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
     ntiles = tiles_arr.shape[0]
     part_arr = np.zeros((n_threads, n), dtype=np.float64)
     cdef double[:, ::1] part = part_arr
+    packed_arr = np.full(n_threads, -1, dtype=np.intp)
+    cdef Py_ssize_t[::1] packed = packed_arr
     if use_product and metric == EUCLIDEAN:
         # distances do not change under translation; centring on the reference
         # mean keeps the norm expansion well conditioned.
@@ -235,7 +256,7 @@ def _pair_sums(const floating[:, :] X, const floating[:, :] R, bint self_ref, in
                     _tile_sums(X, R, tiles[tile, 0], min(B, n - tiles[tile, 0]), tiles[tile, 1],
                                min(B, m - tiles[tile, 1]), self_ref, use_product, metric,
                                transform, scale, center, work + tid * per_thread, B,
-                               &part[tid, 0])
+                               &part[tid, 0], &packed[tid])
         raise_if_stopped(&stop)
     finally:
         free(work)

@@ -127,6 +127,152 @@ static void fastal_block_raw_ld(const double *x, const double *RT, ptrdiff_t ld,
  * recomputation: mode 0 below recheck * (sa + sb[c]) (cancellation), mode 1
  * below tiny (the squared sum may have underflowed).
  */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FASTAL_NO_CLONES)
+#include <immintrin.h>
+#define FASTAL_HAVE_AVX512 1
+
+/* Whether fastal_density_row(_single) take their AVX-512 paths: the CPU has AVX-512F
+ * and fastal_use_avx512(1) was called (the density module does so when it
+ * is imported; tests switch it off to check the other path). */
+static int fastal_avx512_on = 0;
+
+static int fastal_use_avx512(int on)
+{
+    __builtin_cpu_init();
+    fastal_avx512_on = on && __builtin_cpu_supports("avx512f");
+    return fastal_avx512_on;
+}
+
+/* fastal_density_row for mode 0, transform 0 (scale / (scale + distance)),
+ * eight entries at a time, without the divide unit: 1 / sqrt and 1 / t start
+ * from the 14-bit estimates vrsqrt14pd / vrcp14pd, refined by one Newton step
+ * each (28 correct bits); the square root and the quotient are then finished
+ * by one fused multiply-add correction each (s + y (a - s^2) / 2 and
+ * q + z (scale - t q), which double the correct bits again), so both are
+ * within about an ulp of sqrt and of the division.  Entries with a <= 0 get
+ * distance 0; eight entries with a square outside [2**-900, 2**900] take the
+ * square root instruction (the caller keeps scale within the same range).
+ */
+__attribute__((target("avx512f")))
+static ptrdiff_t fastal_density_row_avx512(double *g, double sa, const double *sb, ptrdiff_t c0,
+                                           ptrdiff_t nb, double scale, double recheck,
+                                           double *v, double *col_acc, double *row_sum)
+{
+    const __m512d vsa = _mm512_set1_pd(sa), vrecheck = _mm512_set1_pd(recheck);
+    const __m512d vscale = _mm512_set1_pd(scale), two = _mm512_set1_pd(2.0);
+    const __m512d one = _mm512_set1_pd(1.0), half = _mm512_set1_pd(0.5);
+    const __m512d three_halves = _mm512_set1_pd(1.5), zero = _mm512_setzero_pd();
+    const __m512d lo = _mm512_set1_pd(0x1p-900), hi = _mm512_set1_pd(0x1p900);
+    __m512d acc = zero;
+    ptrdiff_t c = c0, hits = 0;
+    double tail = 0.0;
+    for (; c + 8 <= nb; c += 8) {
+        const __m512d ab = _mm512_add_pd(vsa, _mm512_loadu_pd(sb + c));
+        const __m512d a = _mm512_sub_pd(ab, _mm512_mul_pd(two, _mm512_loadu_pd(g + c)));
+        _mm512_storeu_pd(g + c, a);
+        hits += __builtin_popcount(_mm512_cmp_pd_mask(a, _mm512_mul_pd(vrecheck, ab),
+                                                      _CMP_LT_OQ));
+        const __mmask8 positive = _mm512_cmp_pd_mask(a, zero, _CMP_GT_OQ);
+        __m512d dist;
+        if (positive & ~(_mm512_cmp_pd_mask(a, lo, _CMP_GT_OQ)
+                         & _mm512_cmp_pd_mask(a, hi, _CMP_LT_OQ))) {
+            /* a square outside [2**-900, 2**900], where y * y could leave the
+               double range: the square root instruction for these eight */
+            dist = _mm512_sqrt_pd(_mm512_maskz_mov_pd(positive, a));
+        } else {
+            __m512d y = _mm512_maskz_rsqrt14_pd(positive, a);      /* 0 where a <= 0 */
+            y = _mm512_mul_pd(y, _mm512_fnmadd_pd(_mm512_mul_pd(half, a), _mm512_mul_pd(y, y),
+                                                  three_halves));
+            const __m512d s0 = _mm512_mul_pd(a, y);
+            dist = _mm512_fmadd_pd(_mm512_mul_pd(half, y), _mm512_fnmadd_pd(s0, s0, a), s0);
+        }
+        const __m512d t = _mm512_add_pd(vscale, dist);
+        __m512d z = _mm512_rcp14_pd(t);
+        z = _mm512_fmadd_pd(z, _mm512_fnmadd_pd(t, z, one), z);
+        const __m512d q = _mm512_mul_pd(vscale, z);
+        const __m512d val = _mm512_fmadd_pd(z, _mm512_fnmadd_pd(t, q, vscale), q);
+        _mm512_storeu_pd(v + c, val);
+        if (col_acc != NULL)
+            _mm512_storeu_pd(col_acc + c, _mm512_add_pd(_mm512_loadu_pd(col_acc + c), val));
+        acc = _mm512_add_pd(acc, val);
+    }
+    for (; c < nb; ++c) {
+        const double a = sa + sb[c] - 2.0 * g[c];
+        g[c] = a;
+        hits += a < recheck * (sa + sb[c]);
+        v[c] = scale / (scale + sqrt(a > 0.0 ? a : 0.0));
+        if (col_acc != NULL)
+            col_acc[c] += v[c];
+        tail += v[c];
+    }
+    *row_sum += _mm512_reduce_add_pd(acc) + tail;
+    return hits;
+}
+
+/* fastal_density_row_single (below) sixteen entries at a time: 1 / sqrt and
+ * 1 / t from vrsqrt14ps / vrcp14ps and one Newton step each (about 27 correct
+ * bits, more than float's 24; sixteen entries with a square outside
+ * [2**-100, 2**100] take the square root instruction); the values are added
+ * in double. */
+__attribute__((target("avx512f")))
+static ptrdiff_t fastal_density_row_single_avx512(float *g, float sa, const float *sb,
+                                                  ptrdiff_t c0, ptrdiff_t nb, float recheck,
+                                                  float *v, double *col_acc, double *row_sum)
+{
+    const __m512 vsa = _mm512_set1_ps(sa), vrecheck = _mm512_set1_ps(recheck);
+    const __m512 two = _mm512_set1_ps(2.0f), one = _mm512_set1_ps(1.0f);
+    const __m512 half = _mm512_set1_ps(0.5f), three_halves = _mm512_set1_ps(1.5f);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 lo = _mm512_set1_ps(0x1p-100f), hi = _mm512_set1_ps(0x1p100f);
+    __m512d acc0 = _mm512_setzero_pd(), acc1 = acc0;
+    ptrdiff_t c = c0, hits = 0;
+    double tail = 0.0;
+    for (; c + 16 <= nb; c += 16) {
+        const __m512 ab = _mm512_add_ps(vsa, _mm512_loadu_ps(sb + c));
+        const __m512 a = _mm512_sub_ps(ab, _mm512_mul_ps(two, _mm512_loadu_ps(g + c)));
+        hits += __builtin_popcount(_mm512_cmp_ps_mask(a, _mm512_mul_ps(vrecheck, ab),
+                                                      _CMP_LT_OQ));
+        const __mmask16 positive = _mm512_cmp_ps_mask(a, zero, _CMP_GT_OQ);
+        const __m512 sq = _mm512_maskz_mov_ps(positive, a);           /* clamped at 0 */
+        _mm512_storeu_ps(g + c, sq);
+        __m512 dist;
+        if (positive & ~(_mm512_cmp_ps_mask(a, lo, _CMP_GT_OQ)
+                         & _mm512_cmp_ps_mask(a, hi, _CMP_LT_OQ))) {
+            dist = _mm512_sqrt_ps(sq);     /* a square outside [2**-100, 2**100] */
+        } else {
+            __m512 y = _mm512_maskz_rsqrt14_ps(positive, sq);
+            y = _mm512_mul_ps(y, _mm512_fnmadd_ps(_mm512_mul_ps(half, sq), _mm512_mul_ps(y, y),
+                                                  three_halves));
+            dist = _mm512_mul_ps(sq, y);
+        }
+        const __m512 t = _mm512_add_ps(one, dist);
+        __m512 z = _mm512_rcp14_ps(t);
+        z = _mm512_fmadd_ps(z, _mm512_fnmadd_ps(t, z, one), z);
+        _mm512_storeu_ps(v + c, z);
+        const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(z));
+        const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
+            _mm512_castps_pd(z), 1)));
+        if (col_acc != NULL) {
+            _mm512_storeu_pd(col_acc + c, _mm512_add_pd(_mm512_loadu_pd(col_acc + c), lo));
+            _mm512_storeu_pd(col_acc + c + 8, _mm512_add_pd(_mm512_loadu_pd(col_acc + c + 8), hi));
+        }
+        acc0 = _mm512_add_pd(acc0, lo);
+        acc1 = _mm512_add_pd(acc1, hi);
+    }
+    for (; c < nb; ++c) {
+        const float a = sa + sb[c] - 2.0f * g[c];
+        g[c] = a > 0.0f ? a : 0.0f;
+        hits += a < recheck * (sa + sb[c]);
+        v[c] = 1.0f / (1.0f + sqrtf(g[c]));
+        if (col_acc != NULL)
+            col_acc[c] += (double)v[c];
+        tail += (double)v[c];
+    }
+    *row_sum += _mm512_reduce_add_pd(_mm512_add_pd(acc0, acc1)) + tail;
+    return hits;
+}
+#endif
+
 FASTAL_CLONES
 static ptrdiff_t fastal_density_row(double *g, double sa, const double *sb, ptrdiff_t c0,
                                     ptrdiff_t nb, int mode, int transform, double scale,
@@ -136,6 +282,10 @@ static ptrdiff_t fastal_density_row(double *g, double sa, const double *sb, ptrd
     ptrdiff_t c, hits = 0;
     fastal_v4d s0 = {0, 0, 0, 0}, s1 = s0;
     double tail = 0.0;
+#ifdef FASTAL_HAVE_AVX512
+    if (mode == 0 && transform == 0 && fastal_avx512_on && scale >= 0x1p-900 && scale <= 0x1p900)
+        return fastal_density_row_avx512(g, sa, sb, c0, nb, scale, recheck, v, col_acc, row_sum);
+#endif
     if (mode == 0) {
         for (c = c0; c < nb; ++c) {
             const double a = sa + sb[c] - 2.0 * g[c];
@@ -192,6 +342,10 @@ static ptrdiff_t fastal_density_row_single(float *g, float sa, const float *sb, 
     ptrdiff_t c, hits = 0;
     fastal_v4d s0 = {0, 0, 0, 0}, s1 = s0;
     double tail = 0.0;
+#ifdef FASTAL_HAVE_AVX512
+    if (fastal_avx512_on)
+        return fastal_density_row_single_avx512(g, sa, sb, c0, nb, recheck, v, col_acc, row_sum);
+#endif
     for (c = c0; c < nb; ++c) {
         const float a = sa + sb[c] - 2.0f * g[c];
         g[c] = a > 0.0f ? a : 0.0f;       /* (a clamped 0 is still below the bound) */
@@ -367,6 +521,10 @@ static double fastal_min_row(double *g, double sa, const double *sb, ptrdiff_t n
 }
 
 #endif  /* FASTAL_VECTOR_EXT */
+
+#ifndef FASTAL_HAVE_AVX512
+static int fastal_use_avx512(int on) { (void)on; return 0; }
+#endif
 
 /* fastal_min_row in float32 (see _min_block_single in fastal/_core/_maxmin.pyx): g[c] becomes
  * sa + sb[c] - 2 g[c], and the smallest is returned.  Eight running minima
