@@ -311,20 +311,24 @@ cdef inline void pack_rows(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
         sqnorm[r] = s
 
 
-cdef inline void pack_rows_single(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
-                                  const double* center, float* P, float* sqnorm) noexcept nogil:
+cdef inline double pack_rows_single(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
+                                    const double* center, float* P, float* sqnorm) noexcept nogil:
     """pack_rows in float32: P[r, :] = A[i0 + r, :] - center rounded to float, and
-    sqnorm[r] = |P[r]|^2 summed in double, then rounded."""
+    sqnorm[r] = |P[r]|^2 summed in double, then rounded.  Returns the largest
+    |A[i0 + r, k] - center[k]| (before rounding)."""
     cdef Py_ssize_t r, k, d = A.shape[1]
     cdef float v
-    cdef double s
+    cdef double s, w, peak = 0.0
     for r in range(bi):
         s = 0.0
         for k in range(d):
-            v = <float>(<double>A[i0 + r, k] - center[k])
+            w = <double>A[i0 + r, k] - center[k]
+            peak = max(peak, fabs(w))
+            v = <float>w
             P[r * d + k] = v
             s = s + <double>v * <double>v
         sqnorm[r] = <float>s
+    return peak
 
 
 cdef inline void gemm_abt_single(float* A, float* B, float* C, int ma, int mb,

@@ -17,7 +17,7 @@ from libc.stdlib cimport free, realloc
 from fastal._core._common cimport (
     EUCLIDEAN, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
-    pack_rows_single, gemm_abt_single, fastal_min_row_single, single_precision_fits,
+    pack_rows_single, gemm_abt_single, fastal_min_row_single,
     checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
@@ -34,12 +34,13 @@ cdef Py_ssize_t GEMM_MIN_DIM = 16
 cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
-cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope
+cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope (2**k)
 # A float32-product tile whose rows so far (SINGLE_GIVE_UP at least) have more
 # candidates to recompute than 1 / SINGLE_GIVE_UP of their pairs is done again
 # with double products, and so is the rest of the call (a recomputation costs
 # about as much as 16 pairs of a double matrix product).
 cdef Py_ssize_t SINGLE_GIVE_UP = 16
+cdef double SINGLE_LIMIT = 2.0 ** 40   # largest |centred value| multiplied in float32
 
 
 
@@ -89,8 +90,10 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
                             Py_ssize_t bi, const double* mu, float* work, double[::1] best,
                             fastal_stop* stop) noexcept nogil:
     """_min_block with the products and approximate squared distances in
-    float32; False (best still holding upper bounds) when a tile has so many
-    candidates to recompute that the double path is cheaper.
+    float32; False (best still holding upper bounds) when a centred value
+    exceeds SINGLE_LIMIT (no float32 overflow in the squares and products),
+    or when a tile has so many candidates to recompute that the double path
+    is cheaper.
 
     With u = 2**-24, the float32 value of |a - b|^2 for centred rows a, b is
     within E = (d + 16) u (|a|^2 + |b|^2) of the exact one: rounding the
@@ -111,13 +114,15 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     cdef float* sa = PB + B * d
     cdef float* sb = sa + B
     cdef float* G = sb + B
-    pack_rows_single(X, ib, bi, mu, PA, sa)
+    if pack_rows_single(X, ib, bi, mu, PA, sa) > SINGLE_LIMIT:
+        return False
     for jb_blk in range((m + B - 1) // B):
         jb = jb_blk * B
         if stop_requested(stop):
             return True
         bj = min(B, m - jb)
-        pack_rows_single(Y, jb, bj, mu, PB, sb)
+        if pack_rows_single(Y, jb, bj, mu, PB, sb) > SINGLE_LIMIT:
+            return False
         sbmax = 0.0
         for c in range(bj):
             if sb[c] > sbmax:
@@ -141,15 +146,16 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     return True
 
 
-def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, bint single, int n_threads):
+def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads):
     """Euclidean key of every row of X to its nearest row of Y.
 
     Row blocks of X are spread over OpenMP threads; each thread walks all
     blocks of Y with a single-threaded matrix product (the caller limits BLAS)
-    and recomputes directly the candidates near its row's best.  ``single``:
-    products in float32 (_min_block_single; the keys are the same), until a
+    and recomputes directly the candidates near its row's best.  The products
+    are taken in float32 (_min_block_single; the keys are the same) until a
     row block finds that float32 leaves too many candidates; that block and
-    those not started yet then use double products.
+    those not started yet then use double products (as does a block with
+    values beyond float32's range).
     """
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], B = GEMM_BLOCK, ib_blk, ib, bi, tid
     cdef double* work = NULL
@@ -159,7 +165,8 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, bint single, i
     fastal_stop_init(&stop)
     best_arr = np.full(n, INFINITY, dtype=np.float64)
     cdef double[::1] best = best_arr
-    mu_arr = np.ascontiguousarray(np.mean(np.asarray(X), axis=0, dtype=np.float64))
+    # the centre: the mean of Y (usually the smaller set; any point near the rows will do)
+    mu_arr = np.ascontiguousarray(np.mean(np.asarray(Y), axis=0, dtype=np.float64))
     cdef double[::1] mu = mu_arr
     # doubles per thread; the float32 path uses the same bytes as floats
     cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B
@@ -171,7 +178,7 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, bint single, i
                 ib = ib_blk * B
                 bi = min(B, n - ib)
                 done = False
-                if single and not fastal_flag_get(&gave_up):
+                if not fastal_flag_get(&gave_up):
                     done = _min_block_single(X, Y, ib, bi, &mu[0],
                                              <float*> (work + tid * per_thread), best, &stop)
                     if not done:
@@ -235,7 +242,7 @@ def min_distance(X, Y, metric, n_threads):
     code = METRIC_CODES[metric]
     if code == EUCLIDEAN and X.shape[1] >= GEMM_MIN_DIM and Y.shape[0] >= 16:
         with single_threaded_blas():
-            keys = _min_key_gemm(X, Y, single_precision_fits(X, Y), int(n_threads))
+            keys = _min_key_gemm(X, Y, int(n_threads))
     else:
         keys = _min_key_direct(X, Y, code, int(n_threads))
     if code == EUCLIDEAN:
@@ -400,6 +407,12 @@ cdef struct SlopeBins:
     Py_ssize_t count
     double w_first       # w_low of bin 0
     double width         # w_low(b) = w_first + b * width
+    double t_over_n      # the step t over N that ``top`` is computed for
+    double* top          # per bin: the bound of its top row at that step (-inf: empty)
+    bint tracking        # pushes update top and the tree (off while the heaps are filled)
+    Py_ssize_t* win      # tournament tree over ``top`` (count a power of two): node i
+                         # (1 <= i < count) holds the first bin of the largest top
+                         # below it, leaf count + b holds b; the root is win[1]
     double** keys
     long long** rows
     Py_ssize_t* size
@@ -436,19 +449,53 @@ cdef inline void _bin_push(SlopeBins* bins, Py_ssize_t b, double key, long long 
     bins.rows[b][bins.size[b]] = row
     bins.size[b] = bins.size[b] + 1
     top_sift_up(bins.keys[b], bins.rows[b], bins.size[b] - 1)
+    if bins.tracking:
+        _bin_top(bins, b)
 
 
-cdef inline Py_ssize_t _best_bin(SlopeBins* bins, double t_over_n, double* bound) noexcept nogil:
-    """The bin whose top has the largest score bound at step t (-1 if all are empty)."""
-    cdef Py_ssize_t b, best = -1
-    cdef double v
+cdef inline void _bin_bound(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
+    if bins.size[b] > 0:
+        bins.top[b] = bins.keys[b][0] - bins.t_over_n * (bins.w_first + b * bins.width)
+    else:
+        bins.top[b] = -INFINITY
+
+
+cdef inline void _tree_node(SlopeBins* bins, Py_ssize_t i) noexcept nogil:
+    cdef Py_ssize_t left = bins.win[2 * i], right = bins.win[2 * i + 1]
+    bins.win[i] = left if bins.top[left] >= bins.top[right] else right
+
+
+cdef inline void _bin_top(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
+    """Recompute bin b's entry of ``top`` (after its heap changed) and its path
+    up the tournament tree."""
+    cdef Py_ssize_t i = (bins.count + b) // 2
+    _bin_bound(bins, b)
+    while i >= 1:
+        _tree_node(bins, i)
+        i = i // 2
+
+
+cdef inline void _bins_at_step(SlopeBins* bins, double t_over_n) noexcept nogil:
+    """Move ``top`` and the tree to a new step."""
+    cdef Py_ssize_t b, i
+    bins.t_over_n = t_over_n
     for b in range(bins.count):
-        if bins.size[b] > 0:
-            v = bins.keys[b][0] - t_over_n * (bins.w_first + b * bins.width)
-            if best < 0 or v > bound[0]:
-                best = b
-                bound[0] = v
-    return best
+        _bin_bound(bins, b)
+    for i in range(bins.count - 1, 0, -1):
+        _tree_node(bins, i)
+
+
+cdef inline void _bin_pop(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
+    top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
+    _bin_top(bins, b)
+
+
+cdef inline Py_ssize_t _best_bin(SlopeBins* bins, double* bound) noexcept nogil:
+    """The first bin whose top has the largest score bound at the current step
+    (-1 if all are empty): the root of the tournament tree."""
+    cdef Py_ssize_t best = bins.win[1]
+    bound[0] = bins.top[best]
+    return best if bins.size[best] > 0 else -1
 
 
 cdef inline double _slope(double md, double u, double scale) noexcept nogil:
@@ -511,6 +558,10 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     bins.w_first = -umax
     bins.width = (1.0 - umin + umax) / SLOPE_BINS
     bins.failed = 0
+    bins.t_over_n = 0.0
+    bins.tracking = False
+    bins.top = NULL
+    bins.win = NULL
     bins.keys = NULL
     bins.rows = NULL
     bins.size = NULL
@@ -521,11 +572,15 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         bins.rows = <long long**> checked_malloc(SLOPE_BINS * sizeof(long long*))
         bins.size = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
         bins.capacity = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
+        bins.top = <double*> checked_malloc(SLOPE_BINS * sizeof(double))
+        bins.win = <Py_ssize_t*> checked_malloc(2 * SLOPE_BINS * sizeof(Py_ssize_t))
         for b in range(SLOPE_BINS):
             bins.keys[b] = NULL
             bins.rows[b] = NULL
             bins.size[b] = 0
             bins.capacity[b] = 0
+            bins.top[b] = -INFINITY
+            bins.win[SLOPE_BINS + b] = b
         if sparse is not None:
             rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
         _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
@@ -535,15 +590,17 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                 if i != exclude:
                     fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
                     _bin_push(&bins, _bin_of(&bins, _slope(md[i], u[i], scale)), fresh[i], i)
+            _bins_at_step(&bins, 0.0)
+            bins.tracking = True
             t = 0
             while t < batch and not bins.failed:
                 if work > SIGNAL_WORK:
                     work = 0
                     if stop_requested(&stop):
                         break
-                b = _best_bin(&bins, t / N, &bound)
+                b = _best_bin(&bins, &bound)
                 row = bins.rows[b][0]
-                top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
+                _bin_pop(&bins, b)
                 if stamp[row] != t:
                     work = work + _reinsert(X, row, t, &picks[0], &picked, &md[0], &stamp[0],
                                             &fresh[0], &u[0], n_unl0, n_lab0, N, scale, metric,
@@ -555,11 +612,11 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                 cand[0] = row
                 ncand = 1
                 while True:
-                    b = _best_bin(&bins, t / N, &bound)
+                    b = _best_bin(&bins, &bound)
                     if b < 0 or bound < best_score - margin:
                         break
                     row = bins.rows[b][0]
-                    top_pop(bins.keys[b], bins.rows[b], &bins.size[b])
+                    _bin_pop(&bins, b)
                     if stamp[row] != t:
                         work = work + _reinsert(X, row, t, &picks[0], &picked, &md[0],
                                                 &stamp[0], &fresh[0], &u[0], n_unl0, n_lab0, N,
@@ -578,6 +635,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                         _bin_push(&bins, _bin_of(&bins, _slope(md[row], u[row], scale)),
                                   fresh[row] + t * _slope(md[row], u[row], scale) / N, row)
                 t = t + 1
+                _bins_at_step(&bins, t / N)
         if bins.failed:
             raise MemoryError("fastal could not grow the ranked-batch heaps")
         raise_if_stopped(&stop)
@@ -590,6 +648,8 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         free(bins.rows)
         free(bins.size)
         free(bins.capacity)
+        free(bins.top)
+        free(bins.win)
         _picked_free(&picked)
     return picks_arr
 
