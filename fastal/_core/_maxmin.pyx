@@ -15,7 +15,7 @@ from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free, realloc
 
 from fastal._core._common cimport (
-    EUCLIDEAN, raw_pair, pair_key, key_distance,
+    EUCLIDEAN, FASTAL_TINY, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     pack_rows_single, gemm_abt_single, fastal_min_row_single,
     checked_malloc, stop_requested,
@@ -41,6 +41,7 @@ cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by s
 # about as much as 16 pairs of a double matrix product).
 cdef Py_ssize_t SINGLE_GIVE_UP = 16
 cdef double SINGLE_LIMIT = 2.0 ** 40   # largest |centred value| multiplied in float32
+cdef double SQUARE_SLACK = 2.0 ** -48  # relative margin of a squared-distance cut-off
 
 
 
@@ -292,7 +293,7 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     eager rule's expression).  Returns the work done."""
     cdef Py_ssize_t p, k, first = stamp[row], d = X.shape[1]
     cdef Py_ssize_t done = (t - first) * d + 1
-    cdef double dist, alpha
+    cdef double dist, alpha, cutoff
     if t > first and picked.sparse != NULL:
         for p in range(first, t):
             dist = csr_distance(picked.sparse, row, picked.sparse, picks[p], metric)
@@ -303,11 +304,19 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
             picked.row[k] = <double>X[row, k]
         fastal_block_raw_ld(picked.row, picked.packed + first, picked.capacity, d, t - first,
                             metric, picked.raw)
+        # euclidean: a squared sum of at least md^2 (1 + 2**-48) gives a distance
+        # of at least md (sqrt is monotonic and correctly rounded), so only smaller
+        # sums (and those below FASTAL_TINY, whose key is not the sum) are looked at
+        cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK) if metric == EUCLIDEAN else INFINITY
         for p in range(first, t):
+            if picked.raw[p - first] >= cutoff and picked.raw[p - first] >= FASTAL_TINY:
+                continue
             dist = key_distance(pair_key(picked.raw[p - first], X, row, X, picks[p], metric),
                                 metric)
             if dist < md[row]:
                 md[row] = dist
+                if metric == EUCLIDEAN:
+                    cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK)
     stamp[row] = t
     if has_scores:
         alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
@@ -409,7 +418,6 @@ cdef struct SlopeBins:
     double width         # w_low(b) = w_first + b * width
     double t_over_n      # the step t over N that ``top`` is computed for
     double* top          # per bin: the bound of its top row at that step (-inf: empty)
-    bint tracking        # pushes update top and the tree (off while the heaps are filled)
     Py_ssize_t* win      # tournament tree over ``top`` (count a power of two): node i
                          # (1 <= i < count) holds the first bin of the largest top
                          # below it, leaf count + b holds b; the root is win[1]
@@ -449,8 +457,7 @@ cdef inline void _bin_push(SlopeBins* bins, Py_ssize_t b, double key, long long 
     bins.rows[b][bins.size[b]] = row
     bins.size[b] = bins.size[b] + 1
     top_sift_up(bins.keys[b], bins.rows[b], bins.size[b] - 1)
-    if bins.tracking:
-        _bin_top(bins, b)
+    _bin_top(bins, b)
 
 
 cdef inline void _bin_bound(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
@@ -463,6 +470,44 @@ cdef inline void _bin_bound(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
 cdef inline void _tree_node(SlopeBins* bins, Py_ssize_t i) noexcept nogil:
     cdef Py_ssize_t left = bins.win[2 * i], right = bins.win[2 * i + 1]
     bins.win[i] = left if bins.top[left] >= bins.top[right] else right
+
+
+cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u, double* fresh,
+                     long long* bin_of_row, Py_ssize_t n, Py_ssize_t exclude, double alpha,
+                     double scale) noexcept nogil:
+    """Every row but ``exclude`` into the heap of its slope's bin, keyed by its
+    score at step 0: rows counted per bin, each bin's arrays allocated once,
+    filled in row order and heapified (the pops come out as from pushes: the
+    order of (key, row) is total).  ``bin_of_row`` is scratch space for n."""
+    cdef Py_ssize_t i, b, j
+    cdef void* grown
+    for i in range(n):
+        if i != exclude:
+            fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
+            bin_of_row[i] = _bin_of(bins, _slope(md[i], u[i], scale))
+            bins.size[bin_of_row[i]] += 1
+    for b in range(bins.count):
+        bins.capacity[b] = bins.size[b] + 16
+        bins.size[b] = 0
+        grown = realloc(bins.keys[b], bins.capacity[b] * sizeof(double))
+        if grown == NULL:
+            bins.failed = 1
+            return
+        bins.keys[b] = <double*> grown
+        grown = realloc(bins.rows[b], bins.capacity[b] * sizeof(long long))
+        if grown == NULL:
+            bins.failed = 1
+            return
+        bins.rows[b] = <long long*> grown
+    for i in range(n):
+        if i != exclude:
+            b = bin_of_row[i]
+            bins.keys[b][bins.size[b]] = fresh[i]
+            bins.rows[b][bins.size[b]] = i
+            bins.size[b] += 1
+    for b in range(bins.count):
+        for j in range(bins.size[b] // 2 - 1, -1, -1):
+            top_sift_down(bins.keys[b], bins.rows[b], bins.size[b], j)
 
 
 cdef inline void _bin_top(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
@@ -559,7 +604,6 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     bins.width = (1.0 - umin + umax) / SLOPE_BINS
     bins.failed = 0
     bins.t_over_n = 0.0
-    bins.tracking = False
     bins.top = NULL
     bins.win = NULL
     bins.keys = NULL
@@ -585,13 +629,9 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
             rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
         _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
         with nogil:
-            alpha = <double>n_unl0 / N
-            for i in range(n):
-                if i != exclude:
-                    fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
-                    _bin_push(&bins, _bin_of(&bins, _slope(md[i], u[i], scale)), fresh[i], i)
+            _bins_fill(&bins, &md[0], &u[0], &fresh[0], &cand[0], n, exclude,
+                       <double>n_unl0 / N, scale)
             _bins_at_step(&bins, 0.0)
-            bins.tracking = True
             t = 0
             while t < batch and not bins.failed:
                 if work > SIGNAL_WORK:
