@@ -229,16 +229,18 @@ cdef inline double pair_distance(const floating[:, :] A, Py_ssize_t i,
 
 
 # -- packing and blocked products ------------------------------------------------
-# Rows are multiplied in float32 only while their largest |value| is within
-# [2**-SINGLE_EXPONENT, 2**SINGLE_EXPONENT]: no square or product of the
-# largest values overflows or underflows float32; other rows take the double path.
+# Values multiplied in float32 stay within 2**SINGLE_EXPONENT (no square or
+# product of them overflows float32).  The float32 density path asks more of its
+# rows (single_precision_fits: the largest |value| also at least
+# 2**-SINGLE_EXPONENT, as its values are not rechecked); the minimum distance
+# checks the bound block by block while packing (pack_rows_single).
 cdef enum:
     SINGLE_EXPONENT = 40
 
 
 cdef inline bint single_precision_fits(X, Y):
-    """Whether the rows X and Y (float32 or float64, non-empty) are within the range
-    of the float32 matrix-product paths."""
+    """Whether the rows X and Y (non-empty) are within the range of the float32
+    density path."""
     if not (X.shape[0] and Y.shape[0]):
         return False
     peak = max(float(X.max()), -float(X.min()), float(Y.max()), -float(Y.min()))  # no |X| copy

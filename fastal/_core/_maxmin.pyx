@@ -15,7 +15,7 @@ from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free, realloc
 
 from fastal._core._common cimport (
-    EUCLIDEAN, FASTAL_TINY, raw_pair, pair_key, key_distance,
+    EUCLIDEAN, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     pack_rows_single, gemm_abt_single, fastal_min_row_single,
     checked_malloc, stop_requested,
@@ -40,7 +40,7 @@ cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by s
 # with double products, and so is the rest of the call (a recomputation costs
 # about as much as 16 pairs of a double matrix product).
 cdef Py_ssize_t SINGLE_GIVE_UP = 16
-cdef double SINGLE_LIMIT = 2.0 ** 40   # largest |centred value| multiplied in float32
+cdef double SINGLE_LIMIT = 2.0 ** SINGLE_EXPONENT   # largest |centred value| in float32
 cdef double SQUARE_SLACK = 2.0 ** -48  # relative margin of a squared-distance cut-off
 
 
