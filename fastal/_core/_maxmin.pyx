@@ -35,6 +35,7 @@ cdef double RECHECK = 1e-9
 cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the direct loop
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
 cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope (2**k)
+cdef Py_ssize_t HOT_ROWS = 32          # rows the ranked-batch greedy keeps exact at every step
 # A float32-product tile whose rows so far (SINGLE_GIVE_UP at least) have more
 # candidates to recompute than 1 / SINGLE_GIVE_UP of their pairs is done again
 # with double products, and so is the rest of the call (a recomputation costs
@@ -548,17 +549,111 @@ cdef inline double _slope(double md, double u, double scale) noexcept nogil:
     return (1.0 - scale / (scale + md)) - u
 
 
-cdef inline Py_ssize_t _reinsert(const floating[:, :] X, long long row, Py_ssize_t t,
-                                 const long long* picks, Picked* picked, double* md,
-                                 long long* stamp, double* fresh, const double* u,
-                                 Py_ssize_t n_unl0, Py_ssize_t n_lab0, double N, double scale,
-                                 int metric, SlopeBins* bins) noexcept nogil:
-    """Refresh a row to step t and put it back in the bin of its new slope."""
-    cdef Py_ssize_t done = _refresh(X, row, t, picks, picked, md, stamp, fresh, u, True, n_unl0,
-                                    n_lab0, scale, metric)
-    cdef double w = _slope(md[row], u[row], scale)
-    _bin_push(bins, _bin_of(bins, w), fresh[row] + t * w / N, row)
-    return done
+cdef struct HotSet:
+    # The ranked-batch rows near the top, kept out of the bins and brought to
+    # every step eagerly: one pass compares them all with the newest pick
+    # (lanes = rows, each summed over the features in the twin's order).
+    Py_ssize_t count
+    long long* rows      # HOT_ROWS slots
+    double* packed       # d x HOT_ROWS, feature-major (NULL for sparse rows)
+    double* raw          # HOT_ROWS raw sums against the newest pick
+
+
+cdef int _hot_init(HotSet* hot, Py_ssize_t d, bint dense) except -1:
+    hot.count = 0
+    hot.rows = NULL
+    hot.raw = NULL
+    hot.packed = NULL
+    hot.rows = <long long*> checked_malloc(HOT_ROWS * sizeof(long long))
+    hot.raw = <double*> checked_malloc(HOT_ROWS * sizeof(double))
+    if dense:
+        hot.packed = <double*> checked_malloc(d * HOT_ROWS * sizeof(double))
+    return 0
+
+
+cdef void _hot_free(HotSet* hot) noexcept nogil:
+    free(hot.rows)
+    free(hot.raw)
+    free(hot.packed)
+
+
+cdef inline void _hot_place(const floating[:, :] X, HotSet* hot, Py_ssize_t slot,
+                            long long row) noexcept nogil:
+    cdef Py_ssize_t k
+    hot.rows[slot] = row
+    if hot.packed != NULL:
+        for k in range(X.shape[1]):
+            hot.packed[k * HOT_ROWS + slot] = <double>X[row, k]
+
+
+cdef inline void _hot_admit(const floating[:, :] X, HotSet* hot, long long row,
+                            const double* fresh, long long* aside,
+                            Py_ssize_t* n_aside) noexcept nogil:
+    """Put a row refreshed to the current step into the hot set; when it is
+    full, the lowest score of the set and the row stays out (in ``aside``)."""
+    cdef Py_ssize_t c, low = 0
+    if hot.count < HOT_ROWS:
+        _hot_place(X, hot, hot.count, row)
+        hot.count = hot.count + 1
+        return
+    for c in range(1, hot.count):
+        if fresh[hot.rows[c]] < fresh[hot.rows[low]]:
+            low = c
+    if fresh[row] <= fresh[hot.rows[low]]:
+        aside[n_aside[0]] = row
+    else:
+        aside[n_aside[0]] = hot.rows[low]
+        _hot_place(X, hot, low, row)
+    n_aside[0] = n_aside[0] + 1
+
+
+cdef inline bint _hot_remove(const floating[:, :] X, HotSet* hot, long long row) noexcept nogil:
+    """Take ``row`` out of the hot set (the last slot moves into its place)."""
+    cdef Py_ssize_t c, k, last = hot.count - 1
+    for c in range(hot.count):
+        if hot.rows[c] == row:
+            if c != last:
+                hot.rows[c] = hot.rows[last]
+                if hot.packed != NULL:
+                    for k in range(X.shape[1]):
+                        hot.packed[k * HOT_ROWS + c] = hot.packed[k * HOT_ROWS + last]
+            hot.count = last
+            return True
+    return False
+
+
+cdef inline Py_ssize_t _hot_to_step(const floating[:, :] X, HotSet* hot, Py_ssize_t t,
+                                    const long long* picks, Picked* picked, double* md,
+                                    long long* stamp, double* fresh, const double* u,
+                                    Py_ssize_t n_unl0, Py_ssize_t n_lab0, double scale,
+                                    int metric) noexcept nogil:
+    """Bring every hot row (all at step t - 1) to step t: what ``_refresh``
+    computes for each, with one vectorised pass over the set for dense rows."""
+    cdef Py_ssize_t c, k, d = X.shape[1], work = 0
+    cdef long long row, pick
+    cdef double dist, cutoff, raw, alpha
+    if hot.packed == NULL:
+        for c in range(hot.count):
+            work = work + _refresh(X, hot.rows[c], t, picks, picked, md, stamp, fresh, u, True,
+                                   n_unl0, n_lab0, scale, metric)
+        return work
+    pick = picks[t - 1]
+    for k in range(d):
+        picked.row[k] = <double>X[pick, k]
+    fastal_block_raw_ld(picked.row, hot.packed, HOT_ROWS, d, hot.count, metric, hot.raw)
+    alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
+    for c in range(hot.count):
+        row = hot.rows[c]
+        raw = hot.raw[c]
+        # the cut-off of _refresh: such a sum cannot lower md
+        cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK) if metric == EUCLIDEAN else INFINITY
+        if raw < cutoff or raw < FASTAL_TINY:
+            dist = key_distance(pair_key(raw, X, row, X, pick, metric), metric)
+            if dist < md[row]:
+                md[row] = dist
+        stamp[row] = t
+        fresh[row] = _ranked_score(alpha, md[row], u[row], scale)
+    return hot.count * d + 1
 
 
 def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
@@ -573,10 +668,15 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     only falls, a_t falls by 1/N per pick).  Rows sit in heaps by w (bins of
     equal width from the smallest possible w, -max u, to the largest, 1 -
     min u) keyed by c_i; a bin's top bounds all its rows by c - t w_low / N.
-    The best bin's top is refreshed until a refreshed row leads; then every
-    row whose bound is within ``margin`` (rounding) of the best refreshed
-    score is refreshed too, and the pick is the first index among the
-    largest refreshed scores -- exactly the eager rule.
+    Up to HOT_ROWS rows near the top are kept out of the bins and brought to
+    every step at its start (the rows a bin's slack would otherwise send
+    through a pop, a refresh against one pick and a push at almost every
+    step).  At each step, the bins' tops are popped and refreshed while their
+    bound is within ``margin`` (rounding) of the best exact score so far; each
+    joins the hot set (when it is full, the lowest of the set and the row
+    waits outside and goes back into its bin after the pick).  Every row left
+    in the bins is then below the best exact score, and the pick is the first
+    index among the largest exact scores -- exactly the eager rule.
     """
     cdef Py_ssize_t n = X.shape[0], i, t, b, ncand, c, work = 0
     cdef double N = <double>(n_unl0 + n_lab0)
@@ -584,6 +684,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     cdef long long row, best
     cdef SlopeBins bins
     cdef Picked picked
+    cdef HotSet hot
     cdef CSR rows
     cdef fastal_stop stop
     fastal_stop_init(&stop)
@@ -611,6 +712,9 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     bins.size = NULL
     bins.capacity = NULL
     picked.packed = picked.row = picked.raw = NULL
+    hot.rows = NULL
+    hot.raw = NULL
+    hot.packed = NULL
     try:
         bins.keys = <double**> checked_malloc(SLOPE_BINS * sizeof(double*))
         bins.rows = <long long**> checked_malloc(SLOPE_BINS * sizeof(long long*))
@@ -628,6 +732,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         if sparse is not None:
             rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
         _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
+        _hot_init(&hot, X.shape[1], sparse is None)
         with nogil:
             _bins_fill(&bins, &md[0], &u[0], &fresh[0], &cand[0], n, exclude,
                        <double>n_unl0 / N, scale)
@@ -638,37 +743,39 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                     work = 0
                     if stop_requested(&stop):
                         break
-                b = _best_bin(&bins, &bound)
-                row = bins.rows[b][0]
-                _bin_pop(&bins, b)
-                if stamp[row] != t:
-                    work = work + _reinsert(X, row, t, &picks[0], &picked, &md[0], &stamp[0],
-                                            &fresh[0], &u[0], n_unl0, n_lab0, N, scale, metric,
-                                            &bins)
-                    continue
-                # a refreshed row leads: gather every row that could tie with or beat it
-                best = row
-                best_score = fresh[row]
-                cand[0] = row
-                ncand = 1
+                if t > 0 and hot.count > 0:
+                    work = work + _hot_to_step(X, &hot, t, &picks[0], &picked, &md[0],
+                                               &stamp[0], &fresh[0], &u[0], n_unl0, n_lab0,
+                                               scale, metric)
+                best = -1
+                best_score = -INFINITY
+                for c in range(hot.count):
+                    row = hot.rows[c]
+                    if fresh[row] > best_score or (fresh[row] == best_score and row < best):
+                        best = row
+                        best_score = fresh[row]
+                # every row of the bins that could tie with or beat the best is
+                # refreshed and joins the hot set (or, when it is full, ``cand``)
+                ncand = 0
                 while True:
                     b = _best_bin(&bins, &bound)
-                    if b < 0 or bound < best_score - margin:
+                    if b < 0 or (best >= 0 and bound < best_score - margin):
                         break
                     row = bins.rows[b][0]
                     _bin_pop(&bins, b)
                     if stamp[row] != t:
-                        work = work + _reinsert(X, row, t, &picks[0], &picked, &md[0],
-                                                &stamp[0], &fresh[0], &u[0], n_unl0, n_lab0, N,
-                                                scale, metric, &bins)
-                        continue
+                        work = work + _refresh(X, row, t, &picks[0], &picked, &md[0],
+                                               &stamp[0], &fresh[0], &u[0], True, n_unl0,
+                                               n_lab0, scale, metric)
                     if fresh[row] > best_score or (fresh[row] == best_score and row < best):
                         best = row
                         best_score = fresh[row]
-                    cand[ncand] = row
-                    ncand = ncand + 1
+                    _hot_admit(X, &hot, row, &fresh[0], &cand[0], &ncand)
+                if best < 0 or bins.failed:
+                    break
                 picks[t] = best
                 _add_pick(X, &picked, t, best)
+                _hot_remove(X, &hot, best)
                 for c in range(ncand):
                     if cand[c] != best:
                         row = cand[c]
@@ -691,6 +798,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         free(bins.top)
         free(bins.win)
         _picked_free(&picked)
+        _hot_free(&hot)
     return picks_arr
 
 
