@@ -37,7 +37,7 @@ try:
 except ImportError:  # setuptools < 59
     from distutils.errors import CCompilerError, CompileError, LinkError
 
-KERNELS = ["_openmp", "_density", "_knn", "_maxmin", "_sparse", "_hintsvm"]
+KERNELS = ["_openmp", "_density", "_knn", "_maxmin", "_scan", "_sparse", "_hintsvm"]
 
 _OPENMP_PROGRAM = """\
 #include <omp.h>

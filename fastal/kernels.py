@@ -69,12 +69,17 @@ def _sparse_unit_rows(X):
     return X
 
 
-def _largest_magnitude(*arrays):
-    values = [A.data if sp.issparse(A) else A for A in arrays]
-    return max((float(max(v.max(), -v.min())) for v in values if v.size), default=0.0)
+def _largest_magnitude(arrays, n_threads):
+    """The largest |value| stored in any of the (dense or CSR) arrays (0 if none)."""
+    impl = backend_impl()
+    peak = 0.0
+    for A in arrays:
+        low, high = _kernel(impl, "value_range", A)(A, n_threads)
+        peak = max(peak, high, -low)
+    return peak
 
 
-def prepare_rows(metric, X, *others):
+def prepare_rows(metric, X, *others, n_threads=None):
     """Rows in the frame the backends compute in, and that frame's scale.
 
     cosine: canonical unit rows (``unit_rows``), scale 1.  euclidean and
@@ -93,7 +98,8 @@ def prepare_rows(metric, X, *others):
         return (1.0, unit_rows(X), *(unit_rows(Y) for Y in others))
     if X.dtype != np.float64:
         return (1.0, X, *others)
-    peak = _largest_magnitude(X, *others)
+    peak = _largest_magnitude((X, *others),
+                              resolve_n_threads(None) if n_threads is None else n_threads)
     if peak == 0.0 or 2.0 ** -SAFE_EXPONENT <= peak <= 2.0 ** SAFE_EXPONENT:
         return (1.0, X, *others)
     scale = float(np.ldexp(1.0, -np.frexp(peak)[1]))
@@ -477,7 +483,8 @@ def similarity_sums(X, reference=None, *, metric="euclidean", similarity="invers
     if similarity == "cosine":   # the backends normalise rows one at a time: no copy
         return _kernel(impl, "cosine_sums", X)(X, reference, include_self=bool(include_self),
                                 n_threads=n_threads)
-    scale, Xs, *Rs = prepare_rows(metric, X, *([] if reference is None else [reference]))
+    scale, Xs, *Rs = prepare_rows(metric, X, *([] if reference is None else [reference]),
+                                  n_threads=n_threads)
     Rs = Rs[0] if Rs else None
     return _kernel(impl, "pair_sums", X)(Xs, Rs, metric=metric, transform="inverse",
                           include_self=bool(include_self), n_threads=n_threads, scale=scale)
@@ -544,7 +551,7 @@ def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=Non
     if ann_params is not None and algorithm != "approximate":
         raise ValueError("ann_params only applies to algorithm='approximate'")
     n_threads = resolve_n_threads(n_jobs)
-    scale, Xs = prepare_rows(metric, X)
+    scale, Xs = prepare_rows(metric, X, n_threads=n_threads)
     if algorithm == "approximate":
         from fastal._ann import approximate_neighbors
 
@@ -635,7 +642,7 @@ def min_distance(X, Y, *, metric="euclidean", n_jobs=None):
     Y = _check_pair(X, Y, "X", "Y")
     metric = check_metric(metric)
     n_threads = resolve_n_threads(n_jobs)
-    scale, Xs, Ys = prepare_rows(metric, X, Y)
+    scale, Xs, Ys = prepare_rows(metric, X, Y, n_threads=n_threads)
     return _unscale(_kernel(backend_impl(), "min_distance", X)(Xs, Ys, metric=metric,
                                                                n_threads=n_threads),
                     scale, "some distances")
@@ -688,7 +695,7 @@ def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclid
         scores = check_vector(scores, n, "scores")
     n_threads = resolve_n_threads(n_jobs)
     impl = backend_impl()
-    scale, pool, labeled = prepare_rows(metric, X_pool, X_labeled)
+    scale, pool, labeled = prepare_rows(metric, X_pool, X_labeled, n_threads=n_threads)
     pair_sums = _kernel(impl, "pair_sums", pool)
     nearest = _kernel(impl, "min_distance", pool)
     greedy = _kernel(impl, "max_min_greedy", pool)

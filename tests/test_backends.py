@@ -3,8 +3,8 @@
 Every name in ``fastal._core.KERNELS`` must exist in both backends with the
 same signature, and must have a parity case below: the loop calls both
 backends on many shapes, dtypes, memory orders and metrics and compares
-(floating point: rtol 1e-9 for float64 input, 1e-5 for float32; indices and
-picks: identical).
+(floating point: rtol 1e-9 for float64 input, 1e-5 for float32; indices,
+picks and value ranges: identical).
 """
 import inspect
 import itertools
@@ -53,6 +53,13 @@ def cases(X):
                                          n_threads=2, scale=scale)
     for include_self in (True, False):
         yield "cosine_sums", dict(X=X, R=None, include_self=include_self, n_threads=2)
+    yield "value_range", dict(X=X, n_threads=2)
+    for bad in (np.nan, np.inf, -np.inf):
+        spoiled = X.copy(order="K")
+        spoiled.flat[spoiled.size // 2] = bad
+        yield "value_range", dict(X=spoiled, n_threads=2)
+    yield "value_range", dict(X=X[:, ::2], n_threads=2)        # not contiguous
+    yield "value_range", dict(X=X[:0], n_threads=2)            # empty
     yield from sparse_cases(X)
 
 
@@ -91,6 +98,7 @@ def dense_cases(X):
                                          n_threads=2, scale=scale)
     yield "cosine_sums", dict(X=X * 1e300 if X.dtype == np.float64 else X, R=X[: max(1, n // 2)],
                               include_self=True, n_threads=2)
+    yield "value_range", dict(X=X, n_threads=2)
 
 
 def test_every_kernel_has_both_backends_with_one_signature():
@@ -116,5 +124,7 @@ def test_compiled_equals_twin(label, X):
             np.testing.assert_allclose(got[1], want[1], **tol)
         elif name.endswith("max_min_greedy"):
             assert got.tolist() == want.tolist(), (name, kwargs["metric"])
+        elif name.endswith("value_range"):
+            np.testing.assert_array_equal(got, want, err_msg=name)
         else:
             np.testing.assert_allclose(got, want, **tol, err_msg=f"{name} {kwargs.get('metric')}")

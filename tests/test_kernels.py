@@ -144,6 +144,43 @@ def test_ranked_batch_rows_kept_exact_near_the_top_agree(rng, case, metric):
     assert picks["compiled"].tolist() == picks["python"].tolist()
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", "CF")
+@pytest.mark.parametrize("n_threads", [1, 2, 5])
+def test_value_range_over_many_chunks(rng, dtype, order, n_threads):
+    """The compiled scan (chunks of 65,536 values over threads, lanes of 32
+    bytes, a scalar tail) finds the extremes and a single NaN or infinity
+    wherever it sits: first value, a chunk's last or first, the tail."""
+    from fastal._core import COMPILED, PYTHON
+    X = np.asarray(rng.normal(size=(4111, 67)), dtype=dtype, order=order)   # 4.2 chunks
+    flat = np.ravel(X, order="K")
+    assert np.shares_memory(flat, X)
+    for at in (0, 65535, 65536, 3 * 65536 + 9, flat.size - 1):
+        for value in (1e30, -1e30, np.nan, np.inf, -np.inf):
+            saved = flat[at]
+            flat[at] = value
+            got = COMPILED.value_range(X, n_threads)
+            assert got == PYTHON.value_range(X, n_threads) or np.isnan(value) and np.isnan(got).all()
+            if np.isnan(value):
+                assert np.isnan(got).all()
+            else:
+                assert float(dtype(value)) in got
+            flat[at] = saved
+
+
+@pytest.mark.parametrize("bad, word", [(np.nan, "NaN"), (np.inf, "infinity"), (-np.inf, "infinity")])
+def test_every_kernel_names_a_bad_value_past_the_first_chunk(backend, rng, bad, word):
+    X = rng.normal(size=(3000, 50))
+    X[2900, 49] = bad
+    for call in (lambda: K.max_min_select(X, X[:5], 3, scores=np.ones(3000)),
+                 lambda: K.max_min_select(X[:10], X, 3),
+                 lambda: K.min_distance(X, X[:5]),
+                 lambda: K.pairwise_density(X[:10], X),
+                 lambda: K.max_min_select(sp.csr_matrix(X), None, 3)):
+        with pytest.raises(ValueError, match=word):
+            call()
+
+
 # --- the twins reproduce the peers' definitions (computed inline, <= 200 rows) -------------
 
 @pytest.mark.parametrize("metric", METRICS)

@@ -10,19 +10,20 @@ from types import SimpleNamespace
 
 from fastal._core import _reference
 
-DENSE_KERNELS = ("pair_sums", "cosine_sums", "knn_search", "min_distance", "max_min_greedy")
+DENSE_KERNELS = ("pair_sums", "cosine_sums", "knn_search", "min_distance", "max_min_greedy",
+                 "value_range")
 # the same kernels on CSR rows, same signatures
 KERNELS = DENSE_KERNELS + tuple("sparse_" + name for name in DENSE_KERNELS)
 
 try:
-    from fastal._core import _density, _knn, _maxmin, _openmp, _sparse
+    from fastal._core import _density, _knn, _maxmin, _openmp, _scan, _sparse
 except ImportError as exc:  # extension not built
     COMPILED = None
     COMPILED_IMPORT_ERROR = ImportError(
         f"fastal's compiled modules are not built in {os.path.dirname(__file__)} ({exc})")
     _openmp = None
 else:
-    _modules = (_density, _knn, _maxmin, _sparse)
+    _modules = (_density, _knn, _maxmin, _scan, _sparse)
     COMPILED = SimpleNamespace(name="compiled", **{
         name: next(getattr(m, name) for m in _modules if hasattr(m, name)) for name in KERNELS})
     COMPILED_IMPORT_ERROR = None

@@ -271,6 +271,8 @@ cdef extern from "_simd.h" nogil:
     int fastal_use_avx512(int on)
     double fastal_min_row(double* g, double sa, const double* sb, Py_ssize_t nb)
     float fastal_min_row_single(float* g, float sa, const float* sb, Py_ssize_t nb)
+    int fastal_value_range(const double* x, Py_ssize_t n, double* lo, double* hi)
+    int fastal_value_range_single(const float* x, Py_ssize_t n, double* lo, double* hi)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)
 

@@ -242,6 +242,21 @@ def _greedy(n, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, sc
     return np.asarray(picks, dtype=np.int64)
 
 
+def value_range(X, n_threads):
+    """(smallest, largest) value of X as floats, infinities included.
+
+    (nan, nan) when X holds a NaN; (inf, -inf) when X is empty.  The
+    kernels' wrappers check finiteness and choose the scale frame with it.
+    """
+    A = np.asarray(X)
+    if A.size == 0:
+        return (np.inf, -np.inf)
+    low, high = float(A.min()), float(A.max())
+    if np.isnan(low) or np.isnan(high):
+        return (np.nan, np.nan)
+    return (low, high)
+
+
 # -- sparse rows --------------------------------------------------------------------------
 # CSR matrices (float64 values, sorted column indices, no duplicates) are
 # handled block by block: two blocks of rows are made dense on the union of
@@ -339,3 +354,8 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
     return _greedy(X.shape[0], min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
                    scale, lambda pick: sparse_min_distance(X, X[pick:pick + 1], metric,
                                                            n_threads))
+
+
+def sparse_value_range(X, n_threads):
+    """``value_range`` of the stored values of a CSR matrix (implicit zeros not counted)."""
+    return value_range(X.data, n_threads)

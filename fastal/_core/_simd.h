@@ -555,6 +555,72 @@ static float fastal_min_row_single(float *g, float sa, const float *sb, ptrdiff_
     return best;
 }
 
+/* fastal_value_range(x, n, &lo, &hi), n > 0: the smallest and largest of
+ * x[0..n) (infinities included) into *lo and *hi; returns 1 when some x[i] is
+ * NaN.  The comparisons ignore NaN; the mark v != v catches it.  With GCC's
+ * vector extensions, 32 bytes at a time in two running minima, maxima and
+ * marks (selects written as bit masks, so they stay vector operations).
+ */
+#if FASTAL_VECTOR_EXT
+#define FASTAL_RANGE_VECTOR(T, VT, VI, LANES)                                   \
+    {                                                                           \
+        VT lo0, hi0, lo1, hi1;                                                  \
+        VI bad0 = {0}, bad1 = {0};                                              \
+        for (q = 0; q < LANES; ++q) {                                           \
+            lo0[q] = (T)INFINITY; hi0[q] = -(T)INFINITY;                        \
+        }                                                                       \
+        lo1 = lo0; hi1 = hi0;                                                   \
+        for (; i + 2 * LANES <= n; i += 2 * LANES) {                            \
+            VT a, b;                                                            \
+            VI m;                                                               \
+            memcpy(&a, x + i, sizeof a);                                        \
+            memcpy(&b, x + i + LANES, sizeof b);                                \
+            m = a < lo0; lo0 = (VT)((m & (VI)a) | (~m & (VI)lo0));              \
+            m = a > hi0; hi0 = (VT)((m & (VI)a) | (~m & (VI)hi0));              \
+            m = b < lo1; lo1 = (VT)((m & (VI)b) | (~m & (VI)lo1));              \
+            m = b > hi1; hi1 = (VT)((m & (VI)b) | (~m & (VI)hi1));              \
+            bad0 |= a != a;                                                     \
+            bad1 |= b != b;                                                     \
+        }                                                                       \
+        for (q = 0; q < LANES; ++q) {                                           \
+            if (lo0[q] < low) low = lo0[q];                                     \
+            if (lo1[q] < low) low = lo1[q];                                     \
+            if (hi0[q] > high) high = hi0[q];                                   \
+            if (hi1[q] > high) high = hi1[q];                                   \
+            if (bad0[q] | bad1[q]) bad = 1;                                     \
+        }                                                                       \
+    }
+typedef float fastal_v8f __attribute__((vector_size(32)));
+typedef int32_t fastal_v8i __attribute__((vector_size(32)));
+#define FASTAL_RANGE_VECTOR_DOUBLE FASTAL_RANGE_VECTOR(double, fastal_v4d, fastal_v4i, 4)
+#define FASTAL_RANGE_VECTOR_FLOAT FASTAL_RANGE_VECTOR(float, fastal_v8f, fastal_v8i, 8)
+#else
+#define FASTAL_RANGE_VECTOR_DOUBLE
+#define FASTAL_RANGE_VECTOR_FLOAT
+#endif
+
+#define FASTAL_VALUE_RANGE(NAME, T, VECTOR_LOOP)                                \
+FASTAL_CLONES                                                                   \
+static int NAME(const T *x, ptrdiff_t n, double *lo, double *hi)                \
+{                                                                               \
+    T low = (T)INFINITY, high = -(T)INFINITY;                                   \
+    int bad = 0, q;                                                             \
+    ptrdiff_t i = 0;                                                            \
+    (void)q;                                                                    \
+    VECTOR_LOOP                                                                 \
+    for (; i < n; ++i) {                                                        \
+        if (x[i] < low) low = x[i];                                             \
+        if (x[i] > high) high = x[i];                                           \
+        if (x[i] != x[i]) bad = 1;                                              \
+    }                                                                           \
+    *lo = (double)low;                                                          \
+    *hi = (double)high;                                                         \
+    return bad;                                                                 \
+}
+
+FASTAL_VALUE_RANGE(fastal_value_range, double, FASTAL_RANGE_VECTOR_DOUBLE)
+FASTAL_VALUE_RANGE(fastal_value_range_single, float, FASTAL_RANGE_VECTOR_FLOAT)
+
 static FASTAL_SIMD_INLINE void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d,
                                                 ptrdiff_t bj, int metric, double *out)
 {

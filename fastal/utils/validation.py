@@ -1,4 +1,5 @@
 """Input checks at the Python boundary (kernels and Dataset share them)."""
+import math
 import numbers
 
 import numpy as np
@@ -8,7 +9,6 @@ METRICS = ("euclidean", "manhattan", "cosine")
 # the compiled kernels' metric codes (fastal/_core/_common.pxd: EUCLIDEAN, MANHATTAN, COSINE)
 METRIC_CODES = {name: code for code, name in enumerate(METRICS)}
 _METRIC_ALIASES = {"l2": "euclidean", "cityblock": "manhattan", "l1": "manhattan"}
-_FINITE_BLOCK = 1 << 16
 
 
 def check_metric(metric):
@@ -21,18 +21,19 @@ def check_metric(metric):
 
 
 def assert_all_finite(X, name="X"):
-    """Raise ValueError if X holds NaN or infinity (no full-size temporary)."""
+    """Raise ValueError if X holds NaN or infinity.
+
+    One pass over X (no temporary) by the current backend's ``value_range``,
+    spread over the kernels' threads.
+    """
     if X.size == 0 or X.dtype.kind not in "fc":
         return
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = X.sum(dtype=np.float64)
-    if np.isfinite(total):
-        return
-    flat = X.reshape(-1) if X.flags.c_contiguous or X.flags.f_contiguous else X.ravel()
-    for start in range(0, flat.size, _FINITE_BLOCK):
-        block = flat[start:start + _FINITE_BLOCK]
-        if not np.isfinite(block).all():
-            kind = "NaN" if np.isnan(block).any() else "infinity"
+    from fastal._config import backend_impl, resolve_n_threads
+    value_range, n_threads = backend_impl().value_range, resolve_n_threads(None)
+    for part in ((X.real, X.imag) if X.dtype.kind == "c" else (X,)):
+        low, high = value_range(part, n_threads)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            kind = "NaN" if math.isnan(low) else "infinity"
             raise ValueError(f"{name} contains {kind}; remove or impute such values first")
 
 
