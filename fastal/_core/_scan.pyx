@@ -21,9 +21,18 @@ cdef Py_ssize_t CHUNK = 1 << 16     # values per unit of work (and between signa
 cdef Py_ssize_t PER_THREAD = 1 << 22
 
 
-def _range(const floating[::1] x, int n_threads):
+cdef int _range(const floating[::1] x, int n_threads, double* low, double* high) except -1:
+    """The range of x into low and high; returns 1 when x holds a NaN."""
     cdef Py_ssize_t n = x.shape[0], n_chunks = (n + CHUNK - 1) // CHUNK, c, start
+    cdef int found_nan
     cdef fastal_stop stop
+    if n_chunks == 1:
+        with nogil:
+            if floating is double:
+                found_nan = fastal_value_range(&x[0], n, low, high)
+            else:
+                found_nan = fastal_value_range_single(&x[0], n, low, high)
+        return found_nan
     fastal_stop_init(&stop)
     lo_arr = np.empty(n_chunks, dtype=np.float64)
     hi_arr = np.empty(n_chunks, dtype=np.float64)
@@ -43,20 +52,32 @@ def _range(const floating[::1] x, int n_threads):
                 bad[c] = fastal_value_range_single(&x[start], min(CHUNK, n - start), &lo[c],
                                                    &hi[c])
     raise_if_stopped(&stop)
-    if bad_arr.any():
-        return (NAN, NAN)
-    return (float(lo_arr.min()), float(hi_arr.max()))
+    low[0] = lo_arr.min()
+    high[0] = hi_arr.max()
+    return 1 if bad_arr.any() else 0
 
 
 def value_range(X, n_threads):
     """Same contract as ``fastal._core._reference.value_range``."""
+    cdef const double[::1] values
+    cdef const float[::1] values_single
+    cdef double low, high
+    cdef int found_nan
     A = np.asarray(X)
     if A.size == 0:
         return (INFINITY, -INFINITY)
     if A.dtype not in (np.float32, np.float64) or not (A.flags.c_contiguous
                                                        or A.flags.f_contiguous):
         return _reference.value_range(A, n_threads)
-    return _range(np.ravel(A, order="K"), n_threads)
+    if A.dtype == np.float64:
+        values = np.ravel(A, order="K")
+        found_nan = _range[double](values, n_threads, &low, &high)
+    else:
+        values_single = np.ravel(A, order="K")
+        found_nan = _range[float](values_single, n_threads, &low, &high)
+    if found_nan:
+        return (float("nan"), float("nan"))
+    return (low, high)
 
 
 def sparse_value_range(X, n_threads):
