@@ -272,6 +272,8 @@ cdef extern from "_simd.h" nogil:
     double fastal_min_row(double* g, double sa, const double* sb, Py_ssize_t nb)
     float fastal_min_row_single(float* g, float sa, const float* sb, Py_ssize_t nb)
     int fastal_value_range(const double* x, Py_ssize_t n, double* lo, double* hi)
+    Py_ssize_t fastal_candidates(const double* g, Py_ssize_t nb, double thr, Py_ssize_t* idx)
+    Py_ssize_t fastal_candidates_single(const float* g, Py_ssize_t nb, float thr, Py_ssize_t* idx)
     int fastal_value_range_single(const float* x, Py_ssize_t n, double* lo, double* hi)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)

@@ -11,13 +11,14 @@ Every loop checks for pending signals: a Ctrl-C raises KeyboardInterrupt.
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
-from libc.math cimport INFINITY, fabs
+from libc.math cimport INFINITY, fabs, nextafterf
 from libc.stdlib cimport free, realloc
 
 from fastal._core._common cimport (
     EUCLIDEAN, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
-    pack_rows_single, gemm_abt_single, fastal_min_row_single,
+    pack_rows_single, gemm_abt_single, fastal_min_row_single, fastal_candidates,
+    fastal_candidates_single,
     checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
@@ -62,6 +63,8 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
     cdef double* sa = PB + B * d
     cdef double* sb = sa + B
     cdef double* G = sb + B
+    cdef Py_ssize_t* found = <Py_ssize_t*> (G + B * B)
+    cdef Py_ssize_t n_found, f
     pack_rows(X, ib, bi, mu, PA, sa)
     for jb_blk in range((m + B - 1) // B):
         jb = jb_blk * B
@@ -80,12 +83,13 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
             margin = RECHECK * (sa[r] + sbmax) + 1e-300
             # a negative best is a rescued tiny distance: its square is about 0
             thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
-            for c in range(bj):
-                if G[r * bj + c] <= thr:
-                    exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
-                                     X, gi, Y, jb + c, EUCLIDEAN)
-                    if exact < best[gi]:
-                        best[gi] = exact
+            n_found = fastal_candidates(G + r * bj, bj, thr, found)
+            for f in range(n_found):
+                c = found[f]
+                exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
+                                 X, gi, Y, jb + c, EUCLIDEAN)
+                if exact < best[gi]:
+                    best[gi] = exact
 
 
 cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
@@ -116,6 +120,9 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     cdef float* sa = PB + B * d
     cdef float* sb = sa + B
     cdef float* G = sb + B
+    cdef Py_ssize_t* found = <Py_ssize_t*> (G + B * B)   # 8-byte aligned: B is even
+    cdef Py_ssize_t n_found, f
+    cdef float thr_single
     if pack_rows_single(X, ib, bi, mu, PA, sa) > SINGLE_LIMIT:
         return False
     for jb_blk in range((m + B - 1) // B):
@@ -136,13 +143,18 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
             amin = fastal_min_row_single(G + r * bj, sa[r], sb, bj)
             margin = bound * (sa[r] + sbmax) + floor
             thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
-            for c in range(bj):
-                if G[r * bj + c] <= thr:
-                    rechecked += 1
-                    exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
-                                     X, gi, Y, jb + c, EUCLIDEAN)
-                    if exact < best[gi]:
-                        best[gi] = exact
+            # the float32 threshold at or above thr: every G <= thr is found
+            thr_single = <float>thr
+            if thr_single < thr:
+                thr_single = nextafterf(thr_single, INFINITY)
+            n_found = fastal_candidates_single(G + r * bj, bj, thr_single, found)
+            rechecked += n_found
+            for f in range(n_found):
+                c = found[f]
+                exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
+                                 X, gi, Y, jb + c, EUCLIDEAN)
+                if exact < best[gi]:
+                    best[gi] = exact
             if r >= SINGLE_GIVE_UP and rechecked * SINGLE_GIVE_UP > (r + 1) * bj:
                 return False
     return True
@@ -170,8 +182,9 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
     # the centre: the mean of Y (usually the smaller set; any point near the rows will do)
     mu_arr = np.ascontiguousarray(np.mean(np.asarray(Y), axis=0, dtype=np.float64))
     cdef double[::1] mu = mu_arr
-    # doubles per thread; the float32 path uses the same bytes as floats
-    cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B
+    # doubles per thread (the last B: candidate columns); the float32 path uses
+    # the same bytes as floats
+    cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B + B
     try:
         work = <double*> checked_malloc(n_threads * per_thread * sizeof(double))
         with nogil:

@@ -621,6 +621,55 @@ static int NAME(const T *x, ptrdiff_t n, double *lo, double *hi)                
 FASTAL_VALUE_RANGE(fastal_value_range, double, FASTAL_RANGE_VECTOR_DOUBLE)
 FASTAL_VALUE_RANGE(fastal_value_range_single, float, FASTAL_RANGE_VECTOR_FLOAT)
 
+/* The columns c < nb with g[c] <= thr, in increasing order, into idx; returns
+ * how many.  With GCC's vector extensions, four vectors of columns are compared
+ * at once and only a group with a hit is looked at column by column.
+ */
+#if FASTAL_VECTOR_EXT
+#define FASTAL_CANDIDATES_VECTOR(VT, VI, LANES)                                 \
+    {                                                                           \
+        VT tv;                                                                  \
+        const VI none = {0};                                                    \
+        for (q = 0; q < LANES; ++q)                                             \
+            tv[q] = thr;                                                        \
+        for (; c + 4 * LANES <= nb; c += 4 * LANES) {                           \
+            VT a0, a1, a2, a3;                                                  \
+            VI m;                                                               \
+            memcpy(&a0, g + c, sizeof a0);                                      \
+            memcpy(&a1, g + c + LANES, sizeof a1);                              \
+            memcpy(&a2, g + c + 2 * LANES, sizeof a2);                          \
+            memcpy(&a3, g + c + 3 * LANES, sizeof a3);                          \
+            m = (a0 <= tv) | (a1 <= tv) | (a2 <= tv) | (a3 <= tv);              \
+            if (memcmp(&m, &none, sizeof m) != 0)                               \
+                for (q = 0; q < 4 * LANES; ++q)                                 \
+                    if (g[c + q] <= thr)                                        \
+                        idx[count++] = c + q;                                   \
+        }                                                                       \
+    }
+#define FASTAL_CANDIDATES_VECTOR_DOUBLE FASTAL_CANDIDATES_VECTOR(fastal_v4d, fastal_v4i, 4)
+#define FASTAL_CANDIDATES_VECTOR_FLOAT FASTAL_CANDIDATES_VECTOR(fastal_v8f, fastal_v8i, 8)
+#else
+#define FASTAL_CANDIDATES_VECTOR_DOUBLE
+#define FASTAL_CANDIDATES_VECTOR_FLOAT
+#endif
+
+#define FASTAL_CANDIDATES(NAME, T, VECTOR_LOOP)                                 \
+FASTAL_CLONES                                                                   \
+static ptrdiff_t NAME(const T *g, ptrdiff_t nb, T thr, ptrdiff_t *idx)          \
+{                                                                               \
+    ptrdiff_t c = 0, count = 0;                                                 \
+    int q;                                                                      \
+    (void)q;                                                                    \
+    VECTOR_LOOP                                                                 \
+    for (; c < nb; ++c)                                                         \
+        if (g[c] <= thr)                                                        \
+            idx[count++] = c;                                                   \
+    return count;                                                               \
+}
+
+FASTAL_CANDIDATES(fastal_candidates, double, FASTAL_CANDIDATES_VECTOR_DOUBLE)
+FASTAL_CANDIDATES(fastal_candidates_single, float, FASTAL_CANDIDATES_VECTOR_FLOAT)
+
 static FASTAL_SIMD_INLINE void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d,
                                                 ptrdiff_t bj, int metric, double *out)
 {
