@@ -45,6 +45,8 @@
 
 typedef double fastal_v4d __attribute__((vector_size(32)));
 typedef int64_t fastal_v4i __attribute__((vector_size(32)));
+typedef float fastal_v8f __attribute__((vector_size(32)));
+typedef int32_t fastal_v8i __attribute__((vector_size(32)));
 
 static inline fastal_v4d fastal_load4(const double *p) {
     fastal_v4d v;
@@ -527,31 +529,48 @@ static int fastal_use_avx512(int on) { (void)on; return 0; }
 #endif
 
 /* fastal_min_row in float32 (see _min_block_single in fastal/_core/_maxmin.pyx): g[c] becomes
- * sa + sb[c] - 2 g[c], and the smallest is returned.  Eight running minima
- * (one per lane of an AVX register) so that the loop vectorises.
+ * sa + sb[c] - 2 g[c], and the smallest is returned.  With GCC's vector
+ * extensions, 16 columns at a time in two registers of running minima (the
+ * selects written as bit masks, so they stay vector operations).
  */
 FASTAL_CLONES
 static float fastal_min_row_single(float *g, float sa, const float *sb, ptrdiff_t nb)
 {
-    float lanes[8] = {INFINITY, INFINITY, INFINITY, INFINITY,
-                      INFINITY, INFINITY, INFINITY, INFINITY};
     float best = INFINITY;
     ptrdiff_t c = 0;
+#if FASTAL_VECTOR_EXT
     int q;
-    for (; c + 8 <= nb; c += 8) {
-        for (q = 0; q < 8; ++q) {
-            const float a = sa + sb[c + q] - 2.0f * g[c + q];
-            g[c + q] = a;
-            lanes[q] = a < lanes[q] ? a : lanes[q];
-        }
+    fastal_v8f m0, m1, sav, two;
+    for (q = 0; q < 8; ++q) {
+        m0[q] = INFINITY; sav[q] = sa; two[q] = 2.0f;
     }
+    m1 = m0;
+    for (; c + 16 <= nb; c += 16) {
+        fastal_v8f g0, g1, b0, b1, a0, a1;
+        fastal_v8i k0, k1;
+        memcpy(&g0, g + c, sizeof g0);
+        memcpy(&g1, g + c + 8, sizeof g1);
+        memcpy(&b0, sb + c, sizeof b0);
+        memcpy(&b1, sb + c + 8, sizeof b1);
+        a0 = sav + b0 - two * g0;
+        a1 = sav + b1 - two * g1;
+        memcpy(g + c, &a0, sizeof a0);
+        memcpy(g + c + 8, &a1, sizeof a1);
+        k0 = a0 < m0;
+        k1 = a1 < m1;
+        m0 = (fastal_v8f)(((fastal_v8i)a0 & k0) | ((fastal_v8i)m0 & ~k0));
+        m1 = (fastal_v8f)(((fastal_v8i)a1 & k1) | ((fastal_v8i)m1 & ~k1));
+    }
+    for (q = 0; q < 8; ++q) {
+        if (m0[q] < best) best = m0[q];
+        if (m1[q] < best) best = m1[q];
+    }
+#endif
     for (; c < nb; ++c) {
         const float a = sa + sb[c] - 2.0f * g[c];
         g[c] = a;
         if (a < best) best = a;
     }
-    for (q = 0; q < 8; ++q)
-        if (lanes[q] < best) best = lanes[q];
     return best;
 }
 
@@ -590,8 +609,6 @@ static float fastal_min_row_single(float *g, float sa, const float *sb, ptrdiff_
             if (bad0[q] | bad1[q]) bad = 1;                                     \
         }                                                                       \
     }
-typedef float fastal_v8f __attribute__((vector_size(32)));
-typedef int32_t fastal_v8i __attribute__((vector_size(32)));
 #define FASTAL_RANGE_VECTOR_DOUBLE FASTAL_RANGE_VECTOR(double, fastal_v4d, fastal_v4i, 4)
 #define FASTAL_RANGE_VECTOR_FLOAT FASTAL_RANGE_VECTOR(float, fastal_v8f, fastal_v8i, 8)
 #else
