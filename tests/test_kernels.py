@@ -144,6 +144,23 @@ def test_ranked_batch_rows_kept_exact_near_the_top_agree(rng, case, metric):
     assert picks["compiled"].tolist() == picks["python"].tolist()
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("ranked", [False, True])
+def test_greedy_kernel_refuses_more_picks_than_rows(sparse, ranked):
+    """Both backends' greedy kernels raise when the batch exceeds the rows that can
+    be picked (the excluded row not counted) instead of returning a partial answer."""
+    from fastal._core import COMPILED, PYTHON
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    X = sp.csr_matrix(X) if sparse else X
+    name = ("sparse_" if sparse else "") + "max_min_greedy"
+    for impl in (COMPILED, PYTHON):
+        kwargs = dict(X=X, min_dist=np.ones(5), scores=np.linspace(0, 1, 5) if ranked else None,
+                      n_unlabeled=5, n_labeled=1, metric="euclidean", n_threads=1)
+        with pytest.raises(ValueError, match="batch_size 5 exceeds the 4 rows"):
+            getattr(impl, name)(batch_size=5, exclude=0, **kwargs)
+        assert len(getattr(impl, name)(batch_size=4, exclude=0, **kwargs)) == 4
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("order", "CF")
 @pytest.mark.parametrize("n_threads", [1, 2, 5])

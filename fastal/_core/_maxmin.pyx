@@ -23,6 +23,7 @@ from fastal._core._common cimport (
     raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
+from fastal._core import _reference
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
 
@@ -47,6 +48,19 @@ cdef double SQUARE_SLACK = 2.0 ** -48  # relative margin of a squared-distance c
 
 
 
+cdef inline void _recheck(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t gi,
+                          Py_ssize_t jb, const Py_ssize_t* found, Py_ssize_t n_found,
+                          double[::1] best) noexcept nogil:
+    """best[gi] lowered to the exact key of each candidate row jb + found[f] of Y."""
+    cdef Py_ssize_t f
+    cdef double exact
+    for f in range(n_found):
+        exact = pair_key(raw_pair(X, gi, Y, jb + found[f], EUCLIDEAN),
+                         X, gi, Y, jb + found[f], EUCLIDEAN)
+        if exact < best[gi]:
+            best[gi] = exact
+
+
 cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
                      Py_ssize_t bi, const double* mu, double* work, double[::1] best,
                      fastal_stop* stop) noexcept nogil:
@@ -57,14 +71,14 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
     max |b|^2) of a row's best are recomputed directly.
     """
     cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
-    cdef double amin, thr, exact, sbmax, margin
+    cdef double amin, thr, sbmax, margin
     cdef double* PA = work
     cdef double* PB = PA + B * d
     cdef double* sa = PB + B * d
     cdef double* sb = sa + B
     cdef double* G = sb + B
     cdef Py_ssize_t* found = <Py_ssize_t*> (G + B * B)
-    cdef Py_ssize_t n_found, f
+    cdef Py_ssize_t n_found
     pack_rows(X, ib, bi, mu, PA, sa)
     for jb_blk in range((m + B - 1) // B):
         jb = jb_blk * B
@@ -84,12 +98,7 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
             # a negative best is a rescued tiny distance: its square is about 0
             thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
             n_found = fastal_candidates(G + r * bj, bj, thr, found)
-            for f in range(n_found):
-                c = found[f]
-                exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
-                                 X, gi, Y, jb + c, EUCLIDEAN)
-                if exact < best[gi]:
-                    best[gi] = exact
+            _recheck(X, Y, gi, jb, found, n_found, best)
 
 
 cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
@@ -113,7 +122,7 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     """
     cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
     cdef Py_ssize_t rechecked
-    cdef double amin, thr, exact, sbmax, margin
+    cdef double amin, thr, sbmax, margin
     cdef double bound = 2.0 * (d + 16) * 2.0 ** -24, floor = d * 2.0 ** -120
     cdef float* PA = work
     cdef float* PB = PA + B * d
@@ -121,7 +130,7 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     cdef float* sb = sa + B
     cdef float* G = sb + B
     cdef Py_ssize_t* found = <Py_ssize_t*> (G + B * B)   # 8-byte aligned: B is even
-    cdef Py_ssize_t n_found, f
+    cdef Py_ssize_t n_found
     cdef float thr_single
     if pack_rows_single(X, ib, bi, mu, PA, sa) > SINGLE_LIMIT:
         return False
@@ -149,12 +158,7 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
                 thr_single = nextafterf(thr_single, INFINITY)
             n_found = fastal_candidates_single(G + r * bj, bj, thr_single, found)
             rechecked += n_found
-            for f in range(n_found):
-                c = found[f]
-                exact = pair_key(raw_pair(X, gi, Y, jb + c, EUCLIDEAN),
-                                 X, gi, Y, jb + c, EUCLIDEAN)
-                if exact < best[gi]:
-                    best[gi] = exact
+            _recheck(X, Y, gi, jb, found, n_found, best)
             if r >= SINGLE_GIVE_UP and rechecked * SINGLE_GIVE_UP > (r + 1) * bj:
                 return False
     return True
@@ -799,6 +803,8 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         if bins.failed:
             raise MemoryError("fastal could not grow the ranked-batch heaps")
         raise_if_stopped(&stop)
+        if t < batch:     # never a partly filled answer (check_pickable rules this out)
+            raise RuntimeError(f"the ranked-batch greedy ran out of rows after {t} picks")
     finally:
         if bins.keys != NULL and bins.rows != NULL:
             for b in range(SLOPE_BINS):
@@ -825,6 +831,7 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
 
 def _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, metric,
                      scale, sparse):
+    _reference.check_pickable(X.shape[0], batch_size, exclude)
     md = np.array(min_dist, dtype=np.float64, copy=True)
     excluded = -1 if exclude is None else int(exclude)
     if scores is None:

@@ -218,9 +218,17 @@ def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, excl
                    scale, lambda pick: distances(X, X[pick:pick + 1], metric)[:, 0])
 
 
+def check_pickable(n, batch_size, exclude):
+    """ValueError unless ``batch_size`` rows can be picked among n rows less ``exclude``."""
+    rows = n - (exclude is not None)
+    if batch_size > rows:
+        raise ValueError(f"batch_size {batch_size} exceeds the {rows} rows that can be picked")
+
+
 def _greedy(n, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, scale,
             distances_to):
     """The pick loop of ``max_min_greedy``; ``distances_to(i)``: every row's distance to row i."""
+    check_pickable(n, batch_size, exclude)
     md = np.array(min_dist, dtype=np.float64, copy=True)
     available = np.ones(n, dtype=bool)
     if exclude is not None:
