@@ -144,6 +144,50 @@ def test_ranked_batch_rows_kept_exact_near_the_top_agree(rng, case, metric):
     assert picks["compiled"].tolist() == picks["python"].tolist()
 
 
+@pytest.fixture
+def parallel_greedy():
+    """The compiled greedy's parallel setup and early refreshes switched on for
+    every pool size and every top at least one pick behind."""
+    from fastal._core import COMPILED
+    if COMPILED is None:
+        pytest.skip("compiled extension not built")
+    from fastal._core import _maxmin
+    old = _maxmin._set_parallel_grain(1, 1, 2)
+    yield _maxmin
+    _maxmin._set_parallel_grain(*old)
+
+
+@pytest.mark.parametrize("case", ["spread", "tied", "sparse", "cold", "float32"])
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("ranked", [False, True])
+def test_parallel_greedy_picks_what_the_twin_picks(rng, parallel_greedy, case, metric, ranked):
+    """The greedy's setup (heaps over every row) cut into parts on several
+    threads, and tops refreshed early on several threads together with the next
+    rows of the heaps, pick exactly the twin's rows for 1, 2, 3 and 5 threads
+    (ties, duplicates, sparse rows, a cold start, the excluded row)."""
+    if case == "tied":
+        X = np.repeat(rng.normal(size=(30, 6)), 30, axis=0)
+        u = rng.integers(0, 3, size=X.shape[0]) / 4.0
+    else:
+        X = rng.normal(size=(1000, 20))
+        u = 0.5 * rng.random(X.shape[0])
+    if case == "float32":
+        X = X.astype(np.float32)
+    P, L = X[100:], X[:100]
+    if case == "sparse":
+        P = sp.csr_matrix(np.where(rng.random(P.shape) < 0.6, 0.0, P))
+        L = sp.csr_matrix(L)
+    if case == "cold":
+        L = None
+    scores = u[100:] if ranked else None
+    with fastal.use_backend("python"):
+        expected = K.max_min_select(P, L, 120, scores=scores, metric=metric).tolist()
+    for n_jobs in (1, 2, 3, 5):
+        with fastal.use_backend("compiled"):
+            picks = K.max_min_select(P, L, 120, scores=scores, metric=metric, n_jobs=n_jobs)
+        assert picks.tolist() == expected, n_jobs
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("ranked", [False, True])
 def test_greedy_kernel_refuses_more_picks_than_rows(sparse, ranked):

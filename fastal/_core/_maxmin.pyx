@@ -18,7 +18,7 @@ from fastal._core._common cimport (
     EUCLIDEAN, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     pack_rows_single, gemm_abt_single, fastal_min_row_single, fastal_candidates,
-    fastal_candidates_single,
+    fastal_candidates_single, fastal_value_range,
     checked_malloc, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
@@ -38,6 +38,13 @@ cdef Py_ssize_t SIGNAL_ROWS = 512    # rows of Y between signal checks in the di
 cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between signal checks
 cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope (2**k)
 cdef Py_ssize_t HOT_ROWS = 32          # rows the ranked-batch greedy keeps exact at every step
+# rows per thread at least when the greedy's setup (the heaps over every row) is
+# spread over threads; the picks themselves run on one thread
+cdef Py_ssize_t SETUP_ROWS = 1 << 14
+# a greedy's top row behind by this many picks or more is refreshed together
+# with the next rows of its heap, REFRESH_ROWS per thread, on all threads
+cdef Py_ssize_t STALE_PICKS = 64
+cdef Py_ssize_t REFRESH_ROWS = 4
 # A float32-product tile whose rows so far (SINGLE_GIVE_UP at least) have more
 # candidates to recompute than 1 / SINGLE_GIVE_UP of their pairs is done again
 # with double products, and so is the rest of the call (a recomputation costs
@@ -288,8 +295,9 @@ cdef struct Picked:
     const CSR* sparse
     double* packed       # d x capacity
     Py_ssize_t capacity
-    double* row          # d: the row being refreshed, as doubles
-    double* raw          # capacity: its raw sums against the picks
+    Py_ssize_t d
+    double* row          # lanes x d: per thread, the row being refreshed, as doubles
+    double* raw          # lanes x capacity: per thread, its raw sums against the picks
 
 
 cdef inline void _add_pick(const floating[:, :] X, Picked* picked, Py_ssize_t t,
@@ -305,13 +313,16 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
                                 const long long* picks, Picked* picked, double* md,
                                 long long* stamp, double* fresh, const double* u,
                                 bint has_scores, Py_ssize_t n_unl0, Py_ssize_t n_lab0,
-                                double scale, int metric) noexcept nogil:
+                                double scale, int metric, int lane=0) noexcept nogil:
     """Bring ``row`` to step t: fold in the rows picked since its last refresh
     (the twin's distances, vectorised across those picks), then its score (the
-    eager rule's expression).  Returns the work done."""
+    eager rule's expression), with ``picked``'s scratch space of ``lane``
+    (one per thread).  Returns the work done."""
     cdef Py_ssize_t p, k, first = stamp[row], d = X.shape[1]
     cdef Py_ssize_t done = (t - first) * d + 1
     cdef double dist, alpha, cutoff
+    cdef double* row_values = picked.row + lane * picked.d
+    cdef double* raw = picked.raw + lane * picked.capacity
     if t > first and picked.sparse != NULL:
         for p in range(first, t):
             dist = csr_distance(picked.sparse, row, picked.sparse, picks[p], metric)
@@ -319,18 +330,17 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
                 md[row] = dist
     elif t > first:
         for k in range(d):
-            picked.row[k] = <double>X[row, k]
-        fastal_block_raw_ld(picked.row, picked.packed + first, picked.capacity, d, t - first,
-                            metric, picked.raw)
+            row_values[k] = <double>X[row, k]
+        fastal_block_raw_ld(row_values, picked.packed + first, picked.capacity, d, t - first,
+                            metric, raw)
         # euclidean: a squared sum of at least md^2 (1 + 2**-48) gives a distance
         # of at least md (sqrt is monotonic and correctly rounded), so only smaller
         # sums (and those below FASTAL_TINY, whose key is not the sum) are looked at
         cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK) if metric == EUCLIDEAN else INFINITY
         for p in range(first, t):
-            if picked.raw[p - first] >= cutoff and picked.raw[p - first] >= FASTAL_TINY:
+            if raw[p - first] >= cutoff and raw[p - first] >= FASTAL_TINY:
                 continue
-            dist = key_distance(pair_key(picked.raw[p - first], X, row, X, picks[p], metric),
-                                metric)
+            dist = key_distance(pair_key(raw[p - first], X, row, X, picks[p], metric), metric)
             if dist < md[row]:
                 md[row] = dist
                 if metric == EUCLIDEAN:
@@ -345,17 +355,18 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
 
 
 cdef int _picked_init(Picked* picked, Py_ssize_t d, Py_ssize_t batch,
-                      const CSR* sparse) except -1:
+                      const CSR* sparse, int lanes) except -1:
     picked.sparse = sparse
     if sparse != NULL:
         d = 1
+    picked.d = d
     picked.capacity = max(batch, 1)
     picked.packed = NULL
     picked.row = NULL
     picked.raw = NULL
     picked.packed = <double*> checked_malloc(d * picked.capacity * sizeof(double))
-    picked.row = <double*> checked_malloc(d * sizeof(double))
-    picked.raw = <double*> checked_malloc(picked.capacity * sizeof(double))
+    picked.row = <double*> checked_malloc(lanes * d * sizeof(double))
+    picked.raw = <double*> checked_malloc(lanes * picked.capacity * sizeof(double))
     return 0
 
 
@@ -365,15 +376,76 @@ cdef void _picked_free(Picked* picked) noexcept nogil:
     free(picked.raw)
 
 
+cdef Py_ssize_t _refresh_rows(const floating[:, :] X, const long long* rows, Py_ssize_t count,
+                              Py_ssize_t t, const long long* picks, Picked* picked, double* md,
+                              long long* stamp, double* fresh, const double* u, bint has_scores,
+                              Py_ssize_t n_unl0, Py_ssize_t n_lab0, double scale, int metric,
+                              int n_threads) noexcept nogil:
+    """``_refresh`` of rows[0..count) (distinct rows) on ``n_threads`` threads,
+    each with its own scratch lane of ``picked``.  Returns the work done."""
+    cdef Py_ssize_t j, work = 0
+    for j in prange(count, num_threads=n_threads, schedule="dynamic", chunksize=1):
+        work += _refresh(X, rows[j], t, picks, picked, md, stamp, fresh, u, has_scores,
+                         n_unl0, n_lab0, scale, metric, threadid())
+    return work
+
+
+def _set_parallel_grain(Py_ssize_t setup_rows, Py_ssize_t stale_picks, Py_ssize_t refresh_rows):
+    """Set the greedy's SETUP_ROWS, STALE_PICKS and REFRESH_ROWS (each at least
+    1); returns the old values.  Tests use it to run the parallel paths on
+    small pools."""
+    global SETUP_ROWS, STALE_PICKS, REFRESH_ROWS
+    old = (SETUP_ROWS, STALE_PICKS, REFRESH_ROWS)
+    SETUP_ROWS = max(1, setup_rows)
+    STALE_PICKS = max(1, stale_picks)
+    REFRESH_ROWS = max(1, refresh_rows)
+    return old
+
+
+cdef inline int _setup_threads(Py_ssize_t n, int n_threads) noexcept nogil:
+    """Threads for the greedy's setup over n rows."""
+    return <int>max(1, min(<Py_ssize_t>n_threads, n // SETUP_ROWS))
+
+
+cdef void _heapify(double* keys, long long* rows, Py_ssize_t size, int n_threads) noexcept nogil:
+    """Bottom-up heapify in "largest first" order, the subtrees below one level
+    on several threads (disjoint parts of the array), then the levels above.
+    Every node is sifted down after all the nodes below it, as in the serial
+    loop, so the heap is the serial loop's."""
+    cdef Py_ssize_t width = 1, r, i, start, depth_width, last = size // 2 - 1
+    if n_threads <= 1 or last < 64 * n_threads:
+        for i in range(last, -1, -1):
+            top_sift_down(keys, rows, size, i)
+        return
+    while width < 8 * n_threads:
+        width = 2 * width
+    # roots of the subtrees: the level whose nodes are width - 1 .. 2 width - 2
+    for r in prange(width - 1, 2 * width - 1, num_threads=n_threads, schedule="dynamic"):
+        depth_width = 1
+        while (r + 1) * depth_width - 1 <= last:
+            depth_width = 2 * depth_width
+        while depth_width > 1:
+            depth_width = depth_width // 2
+            start = (r + 1) * depth_width - 1
+            for i in range(min(start + depth_width - 1, last), start - 1, -1):
+                top_sift_down(keys, rows, size, i)
+    for i in range(min(width - 2, last), -1, -1):
+        top_sift_down(keys, rows, size, i)
+
+
 def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py_ssize_t exclude,
-                    int metric, sparse=None):
+                    int metric, int n_threads, sparse=None):
     """Lazy k-center greedy; md is updated in place.
 
     The score of a row is its minimum distance md, which only shrinks: a
     stored value is an exact upper bound, so a refreshed top of the max-heap
-    (ties to the smaller index) is the first argmax of the eager rule.
+    (ties to the smaller index) is the first argmax of the eager rule.  Any
+    row may be refreshed early (its key stays an upper bound, exact at its
+    stamp): a top far behind is refreshed on all threads together with the
+    next rows of the heap, which are mostly the next picks.
     """
-    cdef Py_ssize_t n = X.shape[0], i, t, size, work = 0
+    cdef Py_ssize_t n = X.shape[0], i, t, size, work = 0, count, j
+    cdef int setup_threads = _setup_threads(n, n_threads)
     cdef long long top
     cdef double dummy = 0.0
     cdef Picked picked
@@ -384,26 +456,29 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     hk_arr = np.empty(n, dtype=np.float64)
     hx_arr = np.empty(n, dtype=np.int64)
     stamp_arr = np.zeros(n, dtype=np.int64)
-    fresh_arr = np.empty(n, dtype=np.float64)
+    ahead_arr = np.empty(REFRESH_ROWS * n_threads, dtype=np.int64)
+    cdef long long[::1] ahead = ahead_arr
     cdef long long[::1] picks = picks_arr
     cdef double[::1] hk = hk_arr
     cdef long long[::1] hx = hx_arr
     cdef long long[::1] stamp = stamp_arr
-    cdef double[::1] fresh = fresh_arr
     picked.packed = picked.row = picked.raw = NULL
     try:
         if sparse is not None:
             rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
-        _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
+        _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL,
+                     n_threads)
         with nogil:
-            size = 0
-            for i in range(n):
-                if i != exclude:
-                    hk[size] = md[i]
-                    hx[size] = i
-                    size = size + 1
-            for i in range(size // 2 - 1, -1, -1):
-                top_sift_down(&hk[0], &hx[0], size, i)
+            # every row but ``exclude``, in row order (a row's score is its md)
+            size = n - 1 if 0 <= exclude < n else n
+            for i in prange(n, num_threads=setup_threads, schedule="static"):
+                if i < exclude or exclude < 0:
+                    hk[i] = md[i]
+                    hx[i] = i
+                elif i > exclude:
+                    hk[i - 1] = md[i]
+                    hx[i - 1] = i
+            _heapify(&hk[0], &hx[0], size, setup_threads)
             t = 0
             while t < batch:
                 if work > SIGNAL_WORK:
@@ -411,9 +486,24 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
                     if stop_requested(&stop):
                         break
                 top = hx[0]
+                if n_threads > 1 and t - stamp[top] >= STALE_PICKS:
+                    count = 0
+                    while count < REFRESH_ROWS * n_threads and size > 0:
+                        ahead[count] = hx[0]
+                        top_pop(&hk[0], &hx[0], &size)
+                        count = count + 1
+                    work = work + _refresh_rows(X, &ahead[0], count, t, &picks[0], &picked,
+                                                &md[0], &stamp[0], &md[0], &dummy, False, 0, 0,
+                                                1.0, metric, n_threads)
+                    for j in range(count):
+                        hk[size] = md[ahead[j]]
+                        hx[size] = ahead[j]
+                        size = size + 1
+                        top_sift_up(&hk[0], &hx[0], size - 1)
+                    continue
                 if stamp[top] != t:
                     work = work + _refresh(X, top, t, &picks[0], &picked, &md[0], &stamp[0],
-                                           &fresh[0], &dummy, False, 0, 0, 1.0, metric)
+                                           &md[0], &dummy, False, 0, 0, 1.0, metric)
                     hk[0] = md[top]
                     top_sift_down(&hk[0], &hx[0], size, 0)
                     continue
@@ -491,22 +581,39 @@ cdef inline void _tree_node(SlopeBins* bins, Py_ssize_t i) noexcept nogil:
 
 
 cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u, double* fresh,
-                     long long* bin_of_row, Py_ssize_t n, Py_ssize_t exclude, double alpha,
-                     double scale) noexcept nogil:
+                     long long* bin_of_row, Py_ssize_t* offsets, Py_ssize_t n,
+                     Py_ssize_t exclude, double alpha, double scale, int n_threads) noexcept nogil:
     """Every row but ``exclude`` into the heap of its slope's bin, keyed by its
     score at step 0: rows counted per bin, each bin's arrays allocated once,
     filled in row order and heapified (the pops come out as from pushes: the
-    order of (key, row) is total).  ``bin_of_row`` is scratch space for n."""
-    cdef Py_ssize_t i, b, j
+    order of (key, row) is total).  The rows are cut into ``n_threads``
+    contiguous parts, scored, counted and placed by one thread each, and the
+    bins heapified on the threads; the bins hold the same arrays for any
+    number of threads.  ``bin_of_row`` is scratch space for n, ``offsets`` for
+    n_threads x bins.count."""
+    cdef Py_ssize_t i, b, j, part, lo, hi, total, here, nb = bins.count
+    cdef Py_ssize_t part_rows = (n + n_threads - 1) // n_threads
     cdef void* grown
-    for i in range(n):
-        if i != exclude:
-            fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
-            bin_of_row[i] = _bin_of(bins, _slope(md[i], u[i], scale))
-            bins.size[bin_of_row[i]] += 1
-    for b in range(bins.count):
-        bins.capacity[b] = bins.size[b] + 16
-        bins.size[b] = 0
+    for i in range(n_threads * nb):
+        offsets[i] = 0
+    for part in prange(n_threads, num_threads=n_threads, schedule="static"):
+        lo = part * part_rows
+        hi = min(n, lo + part_rows)
+        for i in range(lo, hi):
+            if i != exclude:
+                fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
+                b = _bin_of(bins, _slope(md[i], u[i], scale))
+                bin_of_row[i] = b
+                offsets[part * nb + b] = offsets[part * nb + b] + 1
+    # counts -> where each part starts in each bin
+    for b in range(nb):
+        total = 0
+        for part in range(n_threads):
+            here = offsets[part * nb + b]
+            offsets[part * nb + b] = total
+            total = total + here
+        bins.size[b] = total
+        bins.capacity[b] = total + 16
         grown = realloc(bins.keys[b], bins.capacity[b] * sizeof(double))
         if grown == NULL:
             bins.failed = 1
@@ -517,13 +624,17 @@ cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u, double*
             bins.failed = 1
             return
         bins.rows[b] = <long long*> grown
-    for i in range(n):
-        if i != exclude:
-            b = bin_of_row[i]
-            bins.keys[b][bins.size[b]] = fresh[i]
-            bins.rows[b][bins.size[b]] = i
-            bins.size[b] += 1
-    for b in range(bins.count):
+    for part in prange(n_threads, num_threads=n_threads, schedule="static"):
+        lo = part * part_rows
+        hi = min(n, lo + part_rows)
+        for i in range(lo, hi):
+            if i != exclude:
+                b = bin_of_row[i]
+                j = offsets[part * nb + b]
+                bins.keys[b][j] = fresh[i]
+                bins.rows[b][j] = i
+                offsets[part * nb + b] = j + 1
+    for b in prange(nb, num_threads=n_threads, schedule="dynamic"):
         for j in range(bins.size[b] // 2 - 1, -1, -1):
             top_sift_down(bins.keys[b], bins.rows[b], bins.size[b], j)
 
@@ -675,7 +786,7 @@ cdef inline Py_ssize_t _hot_to_step(const floating[:, :] X, HotSet* hot, Py_ssiz
 
 def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                    Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0, Py_ssize_t exclude,
-                   int metric, double scale, sparse=None):
+                   int metric, double scale, int n_threads, sparse=None):
     """Lazy ranked-batch greedy; md is updated in place.
 
     Score of row i at step t (t rows picked): s_i(t) = u_i + a_t (g_i - u_i)
@@ -693,9 +804,12 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     joins the hot set (when it is full, the lowest of the set and the row
     waits outside and goes back into its bin after the pick).  Every row left
     in the bins is then below the best exact score, and the pick is the first
-    index among the largest exact scores -- exactly the eager rule.
+    index among the largest exact scores -- exactly the eager rule.  A top far
+    behind is refreshed on all threads together with the next tops of the
+    bins (rows refreshed early join the hot set like the others).
     """
-    cdef Py_ssize_t n = X.shape[0], i, t, b, ncand, c, work = 0
+    cdef Py_ssize_t n = X.shape[0], i, t, b, ncand, c, work = 0, count, j
+    cdef int setup_threads = _setup_threads(n, n_threads)
     cdef double N = <double>(n_unl0 + n_lab0)
     cdef double umax = -INFINITY, umin = INFINITY, alpha, margin, bound, best_score
     cdef long long row, best
@@ -709,13 +823,16 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     stamp_arr = np.zeros(n, dtype=np.int64)
     fresh_arr = np.empty(n, dtype=np.float64)
     cand_arr = np.empty(n, dtype=np.int64)
+    ahead_arr = np.empty(REFRESH_ROWS * n_threads, dtype=np.int64)
+    cdef long long[::1] ahead = ahead_arr
+    offsets_arr = np.empty(setup_threads * SLOPE_BINS, dtype=np.intp)
+    cdef Py_ssize_t[::1] offsets = offsets_arr
     cdef long long[::1] picks = picks_arr
     cdef long long[::1] stamp = stamp_arr
     cdef double[::1] fresh = fresh_arr
     cdef long long[::1] cand = cand_arr
-    for i in range(n):
-        umax = max(umax, u[i])
-        umin = min(umin, u[i])
+    if n > 0:
+        fastal_value_range(&u[0], n, &umin, &umax)     # finite: checked at the boundary
     margin = 1e-12 * (2.0 + fabs(umin) + fabs(umax))
     bins.count = SLOPE_BINS
     bins.w_first = -umax
@@ -748,11 +865,12 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
             bins.win[SLOPE_BINS + b] = b
         if sparse is not None:
             rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
-        _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL)
+        _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL,
+                     n_threads)
         _hot_init(&hot, X.shape[1], sparse is None)
         with nogil:
-            _bins_fill(&bins, &md[0], &u[0], &fresh[0], &cand[0], n, exclude,
-                       <double>n_unl0 / N, scale)
+            _bins_fill(&bins, &md[0], &u[0], &fresh[0], &cand[0], &offsets[0], n, exclude,
+                       <double>n_unl0 / N, scale, setup_threads)
             _bins_at_step(&bins, 0.0)
             t = 0
             while t < batch and not bins.failed:
@@ -779,6 +897,29 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                     if b < 0 or (best >= 0 and bound < best_score - margin):
                         break
                     row = bins.rows[b][0]
+                    if n_threads > 1 and t - stamp[row] >= STALE_PICKS:
+                        # far behind: it and the next tops of the bins that could still
+                        # beat the best, on all threads
+                        count = 0
+                        while True:
+                            ahead[count] = bins.rows[b][0]
+                            _bin_pop(&bins, b)
+                            count = count + 1
+                            b = _best_bin(&bins, &bound)
+                            if (count == REFRESH_ROWS * n_threads or b < 0
+                                    or (best >= 0 and bound < best_score - margin)):
+                                break
+                        work = work + _refresh_rows(X, &ahead[0], count, t, &picks[0], &picked,
+                                                    &md[0], &stamp[0], &fresh[0], &u[0], True,
+                                                    n_unl0, n_lab0, scale, metric, n_threads)
+                        for j in range(count):
+                            row = ahead[j]
+                            if fresh[row] > best_score or (fresh[row] == best_score
+                                                           and row < best):
+                                best = row
+                                best_score = fresh[row]
+                            _hot_admit(X, &hot, row, &fresh[0], &cand[0], &ncand)
+                        continue
                     _bin_pop(&bins, b)
                     if stamp[row] != t:
                         work = work + _refresh(X, row, t, &picks[0], &picked, &md[0],
@@ -826,23 +967,24 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
     """Greedy max-min picks among CSR rows; same contract as the twin's."""
     from fastal._core._sparse import _Arrays
     return _greedy_dispatch(np.empty((X.shape[0], 1)), min_dist, batch_size, scores,
-                            n_unlabeled, n_labeled, exclude, metric, scale, _Arrays(X))
+                            n_unlabeled, n_labeled, exclude, metric, scale, n_threads, _Arrays(X))
 
 
 def _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, metric,
-                     scale, sparse):
+                     scale, n_threads, sparse):
     _reference.check_pickable(X.shape[0], batch_size, exclude)
     md = np.array(min_dist, dtype=np.float64, copy=True)
     excluded = -1 if exclude is None else int(exclude)
     if scores is None:
-        return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric], sparse)
+        return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric],
+                               int(n_threads), sparse)
     return _ranked_greedy(X, md, np.ascontiguousarray(scores, dtype=np.float64), int(batch_size),
                           int(n_unlabeled), int(n_labeled), excluded, METRIC_CODES[metric],
-                          float(scale), sparse)
+                          float(scale), int(n_threads), sparse)
 
 
 def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
                    metric, n_threads, scale=1.0):
     """Greedy max-min picks; same contract as ``fastal._core._reference.max_min_greedy``."""
     return _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
-                            metric, scale, None)
+                            metric, scale, n_threads, None)
