@@ -12,7 +12,8 @@ from fastal._ann import LowRecallWarning
 from fastal._config import backend_impl, resolve_n_threads
 from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
-    assert_all_finite, check_count, check_indices, check_matrix, check_metric, check_vector)
+    assert_all_finite, check_count, check_indices, check_matrix, check_metric, check_vector,
+    shares_scans, value_range_of)
 
 __all__ = ["pairwise_density", "similarity_sums", "drawn_similarity_sums", "mean_of_sums",
            "unit_rows", "knn_density", "graph_density_select", "min_distance", "max_min_select",
@@ -71,10 +72,9 @@ def _sparse_unit_rows(X):
 
 def _largest_magnitude(arrays, n_threads):
     """The largest |value| stored in any of the (dense or CSR) arrays (0 if none)."""
-    impl = backend_impl()
     peak = 0.0
     for A in arrays:
-        low, high = _kernel(impl, "value_range", A)(A, n_threads)
+        low, high = value_range_of(A.data if sp.issparse(A) else A, n_threads)
         peak = max(peak, high, -low)
     return peak
 
@@ -177,6 +177,7 @@ def _kernel(impl, name, X):
     return getattr(impl, ("sparse_" if sp.issparse(X) else "") + name)
 
 
+@shares_scans
 def pairwise_density(X, reference=None, *, metric="euclidean", similarity="inverse",
                      include_self=True, beta=1.0, n_jobs=None, n_samples=None,
                      random_state=None, return_std=False, sampling="uniform"):
@@ -453,6 +454,7 @@ def _indices_by_value(values, n_values):
     return [order[bounds[v]:bounds[v + 1]] for v in range(n_values)]
 
 
+@shares_scans
 def similarity_sums(X, reference=None, *, metric="euclidean", similarity="inverse",
                     include_self=True, n_jobs=None):
     """Sum of the similarities of every row of ``X`` to the rows of ``reference`` (float64).
@@ -490,6 +492,7 @@ def similarity_sums(X, reference=None, *, metric="euclidean", similarity="invers
                           include_self=bool(include_self), n_threads=n_threads, scale=scale)
 
 
+@shares_scans
 def knn_density(X, n_neighbors=10, *, metric="manhattan", gamma=None, n_jobs=None,
                 algorithm="exact", ann_params=None):
     """Graph density on the symmetric k-nearest-neighbour graph (alipy's definition).
@@ -628,6 +631,7 @@ def graph_density_select(density, graph, batch_size, exclude=None):
     return np.asarray(picks, dtype=np.int64)
 
 
+@shares_scans
 def min_distance(X, Y, *, metric="euclidean", n_jobs=None):
     """Distance from every row of ``X`` to its nearest row of ``Y`` (float64).
 
@@ -648,6 +652,7 @@ def min_distance(X, Y, *, metric="euclidean", n_jobs=None):
                     scale, "some distances")
 
 
+@shares_scans
 def max_min_select(X_pool, X_labeled, batch_size, *, scores=None, metric="euclidean",
                    n_jobs=None):
     """Greedy max-min batch: k-center greedy, or modAL's ranked batch with ``scores``.

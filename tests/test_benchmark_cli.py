@@ -393,3 +393,25 @@ def test_pool_and_data_are_alternatives(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--data", str(path), "--pool", "mixture"])
     assert "alternatives" in capsys.readouterr().err
+
+
+def test_measure_reports_the_peak_of_a_call_with_nothing_running_beside_it():
+    """The peak memory of a call is its high-water mark; where the kernel can reset
+    that mark (Linux), no sampling thread runs beside the call (it would take
+    part of a core from the kernels' threads)."""
+    import threading
+    from fastal.benchmark import measure
+    from fastal.benchmark._measure import _reset_peak
+    before = threading.active_count()
+    seen = []
+
+    def call():
+        seen.append(threading.active_count())
+        return np.ones(10_000_000).sum()
+
+    seconds, peak, result = measure(call)
+    assert result == 1e7 and seconds > 0
+    if peak is not None:
+        assert 70 <= peak <= 200             # 80 MB allocated, touched and freed
+    if _reset_peak():
+        assert seen == [before]

@@ -242,6 +242,36 @@ def test_every_kernel_names_a_bad_value_past_the_first_chunk(backend, rng, bad, 
             call()
 
 
+def test_kernels_scan_each_input_once_per_call(backend, rng, monkeypatch):
+    """The finite check and the scale frame share one scan of each array within a
+    call, and nothing of it is kept for the next call: a value changed in place
+    between two calls (to NaN, or to a huge value that needs the scale frame)
+    is seen by the next."""
+    from fastal import _config
+    impl = _config.backend_impl()
+    scanned = []
+    real = impl.value_range
+
+    def counting(A, n_threads):
+        scanned.append(A.shape)
+        return real(A, n_threads)
+
+    monkeypatch.setattr(impl, "value_range", counting)
+    P, L = rng.normal(size=(400, 6)), rng.normal(size=(30, 6))
+    expected = K.max_min_select(P, L, 5)
+    assert sorted(scanned) == sorted([P.shape, L.shape])
+    scanned.clear()
+    K.pairwise_density(P, L)
+    assert sorted(scanned) == sorted([P.shape, L.shape])
+    P[7, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        K.max_min_select(P, L, 5)
+    P[7, 3] = 0.0
+    P *= 1e300                     # squares overflow unless the scale frame is chosen anew
+    L *= 1e300
+    np.testing.assert_array_equal(K.max_min_select(P, L, 5), expected)
+
+
 # --- the twins reproduce the peers' definitions (computed inline, <= 200 rows) -------------
 
 @pytest.mark.parametrize("metric", METRICS)

@@ -6,6 +6,9 @@ shrink as rows are picked, so a stored score bounds the current one (plus a
 known drift of the ranked-batch weight alpha, see _ranked_greedy).  Rows are
 refreshed only when they come near the top of a max-heap; the picks are the
 same as the eager definition, which rescans the whole pool at every pick.
+Threads build the heaps over every row by parts, and refresh a top far behind
+together with the next rows of its heap; the picks do not depend on their
+number.
 Every loop checks for pending signals: a Ctrl-C raises KeyboardInterrupt.
 """
 import numpy as np
@@ -39,7 +42,7 @@ cdef Py_ssize_t SIGNAL_WORK = 1 << 22  # distance evaluations x features between
 cdef Py_ssize_t SLOPE_BINS = 128        # heaps of the ranked-batch greedy, by score slope (2**k)
 cdef Py_ssize_t HOT_ROWS = 32          # rows the ranked-batch greedy keeps exact at every step
 # rows per thread at least when the greedy's setup (the heaps over every row) is
-# spread over threads; the picks themselves run on one thread
+# spread over threads
 cdef Py_ssize_t SETUP_ROWS = 1 << 14
 # a greedy's top row behind by this many picks or more is refreshed together
 # with the next rows of its heap, REFRESH_ROWS per thread, on all threads
@@ -456,7 +459,8 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     hk_arr = np.empty(n, dtype=np.float64)
     hx_arr = np.empty(n, dtype=np.int64)
     stamp_arr = np.zeros(n, dtype=np.int64)
-    ahead_arr = np.empty(REFRESH_ROWS * n_threads, dtype=np.int64)
+    cdef Py_ssize_t ahead_max = REFRESH_ROWS * n_threads, stale = STALE_PICKS
+    ahead_arr = np.empty(ahead_max, dtype=np.int64)
     cdef long long[::1] ahead = ahead_arr
     cdef long long[::1] picks = picks_arr
     cdef double[::1] hk = hk_arr
@@ -486,9 +490,9 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
                     if stop_requested(&stop):
                         break
                 top = hx[0]
-                if n_threads > 1 and t - stamp[top] >= STALE_PICKS:
+                if n_threads > 1 and t - stamp[top] >= stale:
                     count = 0
-                    while count < REFRESH_ROWS * n_threads and size > 0:
+                    while count < ahead_max and size > 0:
                         ahead[count] = hx[0]
                         top_pop(&hk[0], &hx[0], &size)
                         count = count + 1
@@ -823,7 +827,8 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     stamp_arr = np.zeros(n, dtype=np.int64)
     fresh_arr = np.empty(n, dtype=np.float64)
     cand_arr = np.empty(n, dtype=np.int64)
-    ahead_arr = np.empty(REFRESH_ROWS * n_threads, dtype=np.int64)
+    cdef Py_ssize_t ahead_max = REFRESH_ROWS * n_threads, stale = STALE_PICKS
+    ahead_arr = np.empty(ahead_max, dtype=np.int64)
     cdef long long[::1] ahead = ahead_arr
     offsets_arr = np.empty(setup_threads * SLOPE_BINS, dtype=np.intp)
     cdef Py_ssize_t[::1] offsets = offsets_arr
@@ -897,7 +902,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                     if b < 0 or (best >= 0 and bound < best_score - margin):
                         break
                     row = bins.rows[b][0]
-                    if n_threads > 1 and t - stamp[row] >= STALE_PICKS:
+                    if n_threads > 1 and t - stamp[row] >= stale:
                         # far behind: it and the next tops of the bins that could still
                         # beat the best, on all threads
                         count = 0
@@ -906,7 +911,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                             _bin_pop(&bins, b)
                             count = count + 1
                             b = _best_bin(&bins, &bound)
-                            if (count == REFRESH_ROWS * n_threads or b < 0
+                            if (count == ahead_max or b < 0
                                     or (best >= 0 and bound < best_score - margin)):
                                 break
                         work = work + _refresh_rows(X, &ahead[0], count, t, &picks[0], &picked,

@@ -1,4 +1,7 @@
 """Input checks at the Python boundary (kernels and Dataset share them)."""
+import contextlib
+import contextvars
+import functools
 import math
 import numbers
 
@@ -20,18 +23,55 @@ def check_metric(metric):
     return name
 
 
+# within one call of a function decorated with ``shares_scans``: id(array) ->
+# (array, its value range), so the finite check and the scale frame read an
+# array once
+_SCANNED = contextvars.ContextVar("fastal_scanned", default=None)
+
+
+def shares_scans(function):
+    """Decorator: within one call, ``value_range_of`` scans each array once.
+
+    Only for functions that do not change the arrays they check (the kernels'
+    entry points); the record ends with the call.
+    """
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        if _SCANNED.get() is not None:      # called from another such function
+            return function(*args, **kwargs)
+        token = _SCANNED.set({})
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _SCANNED.reset(token)
+    return call
+
+
+def value_range_of(A, n_threads=None):
+    """(smallest, largest) value of the array A by the current backend's
+    ``value_range`` ((NaN, NaN) when A holds a NaN), read once per call of a
+    ``shares_scans`` function."""
+    from fastal._config import backend_impl, resolve_n_threads
+    scanned = _SCANNED.get()
+    if scanned is not None and id(A) in scanned and scanned[id(A)][0] is A:
+        return scanned[id(A)][1]
+    found = backend_impl().value_range(A, resolve_n_threads(None) if n_threads is None
+                                       else n_threads)
+    if scanned is not None:
+        scanned[id(A)] = (A, found)
+    return found
+
+
 def assert_all_finite(X, name="X"):
     """Raise ValueError if X holds NaN or infinity.
 
     One pass over X (no temporary) by the current backend's ``value_range``,
-    spread over the kernels' threads.
+    spread over the kernels' threads (``value_range_of``).
     """
     if X.size == 0 or X.dtype.kind not in "fc":
         return
-    from fastal._config import backend_impl, resolve_n_threads
-    value_range, n_threads = backend_impl().value_range, resolve_n_threads(None)
     for part in ((X.real, X.imag) if X.dtype.kind == "c" else (X,)):
-        low, high = value_range(part, n_threads)
+        low, high = value_range_of(part)
         if not (math.isfinite(low) and math.isfinite(high)):
             kind = "NaN" if math.isnan(low) else "infinity"
             raise ValueError(f"{name} contains {kind}; remove or impute such values first")
