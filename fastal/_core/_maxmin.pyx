@@ -584,17 +584,17 @@ cdef inline void _tree_node(SlopeBins* bins, Py_ssize_t i) noexcept nogil:
     bins.win[i] = left if bins.top[left] >= bins.top[right] else right
 
 
-cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u, double* fresh,
-                     long long* bin_of_row, Py_ssize_t* offsets, Py_ssize_t n,
+cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u,
+                     unsigned char* bin_of_row, Py_ssize_t* offsets, Py_ssize_t n,
                      Py_ssize_t exclude, double alpha, double scale, int n_threads) noexcept nogil:
     """Every row but ``exclude`` into the heap of its slope's bin, keyed by its
     score at step 0: rows counted per bin, each bin's arrays allocated once,
     filled in row order and heapified (the pops come out as from pushes: the
     order of (key, row) is total).  The rows are cut into ``n_threads``
-    contiguous parts, scored, counted and placed by one thread each, and the
-    bins heapified on the threads; the bins hold the same arrays for any
-    number of threads.  ``bin_of_row`` is scratch space for n, ``offsets`` for
-    n_threads x bins.count."""
+    contiguous parts, counted and placed by one thread each, and the bins
+    heapified on the threads; the bins hold the same arrays for any number of
+    threads.  ``bin_of_row`` is scratch space for n (SLOPE_BINS <= 256),
+    ``offsets`` for n_threads x bins.count."""
     cdef Py_ssize_t i, b, j, part, lo, hi, total, here, nb = bins.count
     cdef Py_ssize_t part_rows = (n + n_threads - 1) // n_threads
     cdef void* grown
@@ -605,9 +605,8 @@ cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u, double*
         hi = min(n, lo + part_rows)
         for i in range(lo, hi):
             if i != exclude:
-                fresh[i] = _ranked_score(alpha, md[i], u[i], scale)
                 b = _bin_of(bins, _slope(md[i], u[i], scale))
-                bin_of_row[i] = b
+                bin_of_row[i] = <unsigned char>b
                 offsets[part * nb + b] = offsets[part * nb + b] + 1
     # counts -> where each part starts in each bin
     for b in range(nb):
@@ -635,7 +634,7 @@ cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u, double*
             if i != exclude:
                 b = bin_of_row[i]
                 j = offsets[part * nb + b]
-                bins.keys[b][j] = fresh[i]
+                bins.keys[b][j] = _ranked_score(alpha, md[i], u[i], scale)
                 bins.rows[b][j] = i
                 offsets[part * nb + b] = j + 1
     for b in prange(nb, num_threads=n_threads, schedule="dynamic"):
@@ -827,6 +826,8 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     stamp_arr = np.zeros(n, dtype=np.int64)
     fresh_arr = np.empty(n, dtype=np.float64)
     cand_arr = np.empty(n, dtype=np.int64)
+    bin_of_row_arr = np.empty(n, dtype=np.uint8)
+    cdef unsigned char[::1] bin_of_row = bin_of_row_arr
     cdef Py_ssize_t ahead_max = REFRESH_ROWS * n_threads, stale = STALE_PICKS
     ahead_arr = np.empty(ahead_max, dtype=np.int64)
     cdef long long[::1] ahead = ahead_arr
@@ -874,7 +875,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                      n_threads)
         _hot_init(&hot, X.shape[1], sparse is None)
         with nogil:
-            _bins_fill(&bins, &md[0], &u[0], &fresh[0], &cand[0], &offsets[0], n, exclude,
+            _bins_fill(&bins, &md[0], &u[0], &bin_of_row[0], &offsets[0], n, exclude,
                        <double>n_unl0 / N, scale, setup_threads)
             _bins_at_step(&bins, 0.0)
             t = 0
@@ -926,10 +927,10 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                             _hot_admit(X, &hot, row, &fresh[0], &cand[0], &ncand)
                         continue
                     _bin_pop(&bins, b)
-                    if stamp[row] != t:
-                        work = work + _refresh(X, row, t, &picks[0], &picked, &md[0],
-                                               &stamp[0], &fresh[0], &u[0], True, n_unl0,
-                                               n_lab0, scale, metric)
+                    # (a row already at step t only gets its score: the bins hold
+                    # keys, ``fresh`` is written for refreshed rows only)
+                    work = work + _refresh(X, row, t, &picks[0], &picked, &md[0], &stamp[0],
+                                           &fresh[0], &u[0], True, n_unl0, n_lab0, scale, metric)
                     if fresh[row] > best_score or (fresh[row] == best_score and row < best):
                         best = row
                         best_score = fresh[row]
