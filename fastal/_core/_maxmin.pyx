@@ -904,17 +904,14 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
                         break
                     row = bins.rows[b][0]
                     if n_threads > 1 and t - stamp[row] >= stale:
-                        # far behind: it and the next tops of the bins that could still
-                        # beat the best, on all threads
+                        # far behind: it and the next tops of the bins (mostly rows the
+                        # coming steps would refresh one by one), on all threads
                         count = 0
-                        while True:
+                        while count < ahead_max and b >= 0:
                             ahead[count] = bins.rows[b][0]
                             _bin_pop(&bins, b)
                             count = count + 1
                             b = _best_bin(&bins, &bound)
-                            if (count == ahead_max or b < 0
-                                    or (best >= 0 and bound < best_score - margin)):
-                                break
                         work = work + _refresh_rows(X, &ahead[0], count, t, &picks[0], &picked,
                                                     &md[0], &stamp[0], &fresh[0], &u[0], True,
                                                     n_unl0, n_lab0, scale, metric, n_threads)
