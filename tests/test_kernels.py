@@ -147,12 +147,13 @@ def test_ranked_batch_rows_kept_exact_near_the_top_agree(rng, case, metric):
 @pytest.fixture
 def parallel_greedy():
     """The compiled greedy's parallel setup and early refreshes switched on for
-    every pool size and every top at least one pick behind."""
+    every pool size and every top at least one pick behind, and refreshes that
+    compare a row with 7 picks at a time."""
     from fastal._core import COMPILED
     if COMPILED is None:
         pytest.skip("compiled extension not built")
     from fastal._core import _maxmin
-    old = _maxmin._set_parallel_grain(1, 1, 2)
+    old = _maxmin._set_parallel_grain(1, 1, 2, 7)
     yield _maxmin
     _maxmin._set_parallel_grain(*old)
 
@@ -162,9 +163,10 @@ def parallel_greedy():
 @pytest.mark.parametrize("ranked", [False, True])
 def test_parallel_greedy_picks_what_the_twin_picks(rng, parallel_greedy, case, metric, ranked):
     """The greedy's setup (heaps over every row) cut into parts on several
-    threads, and tops refreshed early on several threads together with the next
-    rows of the heaps, pick exactly the twin's rows for 1, 2, 3 and 5 threads
-    (ties, duplicates, sparse rows, a cold start, the excluded row)."""
+    threads, tops refreshed early on several threads together with the next
+    rows of the heaps, and picks compared in chunks pick exactly the twin's
+    rows for 1, 2, 3 and 5 threads (ties, duplicates, sparse rows, a cold
+    start, the excluded row)."""
     if case == "tied":
         X = np.repeat(rng.normal(size=(30, 6)), 30, axis=0)
         u = rng.integers(0, 3, size=X.shape[0]) / 4.0

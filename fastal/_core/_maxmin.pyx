@@ -48,6 +48,7 @@ cdef Py_ssize_t SETUP_ROWS = 1 << 14
 # with the next rows of its heap, REFRESH_ROWS per thread, on all threads
 cdef Py_ssize_t STALE_PICKS = 64
 cdef Py_ssize_t REFRESH_ROWS = 4
+cdef Py_ssize_t REFRESH_CHUNK = 2048   # picks a refresh compares at once (scratch per thread)
 # A float32-product tile whose rows so far (SINGLE_GIVE_UP at least) have more
 # candidates to recompute than 1 / SINGLE_GIVE_UP of their pairs is done again
 # with double products, and so is the rest of the call (a recomputation costs
@@ -299,8 +300,9 @@ cdef struct Picked:
     double* packed       # d x capacity
     Py_ssize_t capacity
     Py_ssize_t d
+    Py_ssize_t chunk     # picks compared at once (at most REFRESH_CHUNK)
     double* row          # lanes x d: per thread, the row being refreshed, as doubles
-    double* raw          # lanes x capacity: per thread, its raw sums against the picks
+    double* raw          # lanes x chunk: per thread, its raw sums against those picks
 
 
 cdef inline void _add_pick(const floating[:, :] X, Picked* picked, Py_ssize_t t,
@@ -321,11 +323,11 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     (the twin's distances, vectorised across those picks), then its score (the
     eager rule's expression), with ``picked``'s scratch space of ``lane``
     (one per thread).  Returns the work done."""
-    cdef Py_ssize_t p, k, first = stamp[row], d = X.shape[1]
+    cdef Py_ssize_t p, k, q, last, first = stamp[row], d = X.shape[1]
     cdef Py_ssize_t done = (t - first) * d + 1
     cdef double dist, alpha, cutoff
     cdef double* row_values = picked.row + lane * picked.d
-    cdef double* raw = picked.raw + lane * picked.capacity
+    cdef double* raw = picked.raw + lane * picked.chunk
     if t > first and picked.sparse != NULL:
         for p in range(first, t):
             dist = csr_distance(picked.sparse, row, picked.sparse, picks[p], metric)
@@ -334,20 +336,24 @@ cdef inline Py_ssize_t _refresh(const floating[:, :] X, long long row, Py_ssize_
     elif t > first:
         for k in range(d):
             row_values[k] = <double>X[row, k]
-        fastal_block_raw_ld(row_values, picked.packed + first, picked.capacity, d, t - first,
-                            metric, raw)
         # euclidean: a squared sum of at least md^2 (1 + 2**-48) gives a distance
         # of at least md (sqrt is monotonic and correctly rounded), so only smaller
         # sums (and those below FASTAL_TINY, whose key is not the sum) are looked at
         cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK) if metric == EUCLIDEAN else INFINITY
-        for p in range(first, t):
-            if raw[p - first] >= cutoff and raw[p - first] >= FASTAL_TINY:
-                continue
-            dist = key_distance(pair_key(raw[p - first], X, row, X, picks[p], metric), metric)
-            if dist < md[row]:
-                md[row] = dist
-                if metric == EUCLIDEAN:
-                    cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK)
+        q = first
+        while q < t:        # picks in chunks: the scratch space stays small
+            last = min(t, q + picked.chunk)
+            fastal_block_raw_ld(row_values, picked.packed + q, picked.capacity, d, last - q,
+                                metric, raw)
+            for p in range(q, last):
+                if raw[p - q] >= cutoff and raw[p - q] >= FASTAL_TINY:
+                    continue
+                dist = key_distance(pair_key(raw[p - q], X, row, X, picks[p], metric), metric)
+                if dist < md[row]:
+                    md[row] = dist
+                    if metric == EUCLIDEAN:
+                        cutoff = md[row] * md[row] * (1.0 + SQUARE_SLACK)
+            q = last
     stamp[row] = t
     if has_scores:
         alpha = <double>(n_unl0 - t) / <double>(n_unl0 - t + n_lab0 + t)
@@ -364,12 +370,13 @@ cdef int _picked_init(Picked* picked, Py_ssize_t d, Py_ssize_t batch,
         d = 1
     picked.d = d
     picked.capacity = max(batch, 1)
+    picked.chunk = min(picked.capacity, REFRESH_CHUNK)
     picked.packed = NULL
     picked.row = NULL
     picked.raw = NULL
     picked.packed = <double*> checked_malloc(d * picked.capacity * sizeof(double))
     picked.row = <double*> checked_malloc(lanes * d * sizeof(double))
-    picked.raw = <double*> checked_malloc(lanes * picked.capacity * sizeof(double))
+    picked.raw = <double*> checked_malloc(lanes * picked.chunk * sizeof(double))
     return 0
 
 
@@ -393,15 +400,17 @@ cdef Py_ssize_t _refresh_rows(const floating[:, :] X, const long long* rows, Py_
     return work
 
 
-def _set_parallel_grain(Py_ssize_t setup_rows, Py_ssize_t stale_picks, Py_ssize_t refresh_rows):
-    """Set the greedy's SETUP_ROWS, STALE_PICKS and REFRESH_ROWS (each at least
-    1); returns the old values.  Tests use it to run the parallel paths on
-    small pools."""
-    global SETUP_ROWS, STALE_PICKS, REFRESH_ROWS
-    old = (SETUP_ROWS, STALE_PICKS, REFRESH_ROWS)
+def _set_parallel_grain(Py_ssize_t setup_rows, Py_ssize_t stale_picks, Py_ssize_t refresh_rows,
+                        Py_ssize_t refresh_chunk):
+    """Set the greedy's SETUP_ROWS, STALE_PICKS, REFRESH_ROWS and REFRESH_CHUNK
+    (each at least 1); returns the old values.  Tests use it to run the
+    parallel and chunked paths on small pools."""
+    global SETUP_ROWS, STALE_PICKS, REFRESH_ROWS, REFRESH_CHUNK
+    old = (SETUP_ROWS, STALE_PICKS, REFRESH_ROWS, REFRESH_CHUNK)
     SETUP_ROWS = max(1, setup_rows)
     STALE_PICKS = max(1, stale_picks)
     REFRESH_ROWS = max(1, refresh_rows)
+    REFRESH_CHUNK = max(1, refresh_chunk)
     return old
 
 
