@@ -647,8 +647,7 @@ cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u,
                 bins.rows[b][j] = i
                 offsets[part * nb + b] = j + 1
     for b in prange(nb, num_threads=n_threads, schedule="dynamic"):
-        for j in range(bins.size[b] // 2 - 1, -1, -1):
-            top_sift_down(bins.keys[b], bins.rows[b], bins.size[b], j)
+        _heapify(bins.keys[b], bins.rows[b], bins.size[b], 1)
 
 
 cdef inline void _bin_top(SlopeBins* bins, Py_ssize_t b) noexcept nogil:
@@ -985,6 +984,7 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
 def _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, metric,
                      scale, n_threads, sparse):
     _reference.check_pickable(X.shape[0], batch_size, exclude)
+    n_threads = max(1, int(n_threads))
     md = np.array(min_dist, dtype=np.float64, copy=True)
     excluded = -1 if exclude is None else int(exclude)
     if scores is None:

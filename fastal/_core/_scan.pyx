@@ -8,7 +8,7 @@ thread between chunks.
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport INFINITY, NAN
+from libc.math cimport INFINITY
 
 from fastal._core._common cimport (
     fastal_value_range, fastal_value_range_single, stop_requested, raise_if_stopped,

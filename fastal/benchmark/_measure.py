@@ -59,7 +59,8 @@ def measure(fn, interval=0.005):
         t0 = time.perf_counter()
         result = fn()
         elapsed = time.perf_counter() - t0
-        return elapsed, (max(_peak_bytes() or 0, start) - start) / 1e6, result
+        high = _peak_bytes()
+        return elapsed, None if high is None else (max(high, start) - start) / 1e6, result
     peak = [start]
     stop = threading.Event()
 

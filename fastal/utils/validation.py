@@ -1,5 +1,4 @@
 """Input checks at the Python boundary (kernels and Dataset share them)."""
-import contextlib
 import contextvars
 import functools
 import math
