@@ -520,16 +520,33 @@ def test_density_row_loops_agree_with_the_twin(avx512, dtype, case):
     np.testing.assert_allclose(out["compiled"], out["python"], **tol(X.dtype))
 
 
+@pytest.fixture(params=["default tiles", "small tiles"])
+def gemm_tiles(request):
+    """The compiled minimum distance's product tiles as built (256 rows of the pool
+    against 1,024 labeled rows), or 6 rows against 70, so that every pool block
+    crosses many labeled tiles and the float32 path gives up between tiles."""
+    if request.param == "default tiles":
+        yield request.param
+        return
+    from fastal._core import COMPILED
+    if COMPILED is None:
+        pytest.skip("compiled extension not built")
+    from fastal._core import _maxmin
+    old = _maxmin._set_gemm_tiles(6, 70)
+    yield request.param
+    _maxmin._set_gemm_tiles(*old)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", ["normal", "offset", "near duplicates", "ties", "huge", "tiny",
                                   "far clusters", "beyond float32"])
-def test_float32_products_keep_min_distance_and_picks_exact(dtype, case):
+def test_float32_products_keep_min_distance_and_picks_exact(dtype, case, gemm_tiles):
     """The compiled minimum distance multiplies rows in float32, recomputes in double
     every candidate within the float32 error bound, and goes back to double products
     when too many are; distances and max-min picks stay the twin's, bit for bit.
-    1100 labeled rows span two column tiles; "far clusters" (spread 1e-4 of the
-    separation) leaves float32 too many candidates; "beyond float32": float64 values
-    with a range float32 cannot hold (the double path)."""
+    1100 labeled rows span two column tiles (many with small tiles); "far clusters"
+    (spread 1e-4 of the separation) leaves float32 too many candidates; "beyond
+    float32": float64 values with a range float32 cannot hold (the double path)."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(3200, 24))
     if case == "offset":

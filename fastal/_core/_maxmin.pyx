@@ -30,7 +30,12 @@ from fastal._core import _reference
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
 
-cdef Py_ssize_t GEMM_BLOCK = 1024
+# Tiles of the minimum distances' matrix products: GEMM_ROWS rows of X (the
+# unit of work of a thread) against GEMM_COLS rows of Y, so that a thread's
+# float32 product tile (1 MB) stays near its core while it is written, scanned
+# for the row minima and scanned again for the candidates.
+cdef Py_ssize_t GEMM_ROWS = 256
+cdef Py_ssize_t GEMM_COLS = 1024
 cdef Py_ssize_t DIRECT_BLOCK = 256
 cdef Py_ssize_t GEMM_MIN_DIM = 16
 # Entries of the norm expansion within RECHECK * (|a|^2 + max|b|^2) of the
@@ -81,21 +86,22 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
     found) and receives the keys.  Candidates within RECHECK * (|a|^2 +
     max |b|^2) of a row's best are recomputed directly.
     """
-    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
+    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], BX = GEMM_ROWS, BY = GEMM_COLS
+    cdef Py_ssize_t jb_blk, jb, bj, r, c, gi
     cdef double amin, thr, sbmax, margin
     cdef double* PA = work
-    cdef double* PB = PA + B * d
-    cdef double* sa = PB + B * d
-    cdef double* sb = sa + B
-    cdef double* G = sb + B
-    cdef Py_ssize_t* found = <Py_ssize_t*> (G + B * B)
+    cdef double* PB = PA + BX * d
+    cdef double* sa = PB + BY * d
+    cdef double* sb = sa + BX
+    cdef double* G = sb + BY
+    cdef Py_ssize_t* found = <Py_ssize_t*> (G + BX * BY)
     cdef Py_ssize_t n_found
     pack_rows(X, ib, bi, mu, PA, sa)
-    for jb_blk in range((m + B - 1) // B):
-        jb = jb_blk * B
+    for jb_blk in range((m + BY - 1) // BY):
+        jb = jb_blk * BY
         if stop_requested(stop):
             return
-        bj = min(B, m - jb)
+        bj = min(BY, m - jb)
         pack_rows(Y, jb, bj, mu, PB, sb)
         sbmax = 0.0
         for c in range(bj):
@@ -113,13 +119,17 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
 
 
 cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
-                            Py_ssize_t bi, const double* mu, float* work, double[::1] best,
+                            Py_ssize_t bi, const double* mu, const float* PY, const float* sy,
+                            const double* tile_peak, float* work, double[::1] best,
                             fastal_stop* stop) noexcept nogil:
     """_min_block with the products and approximate squared distances in
-    float32; False (best still holding upper bounds) when a centred value
-    exceeds SINGLE_LIMIT (no float32 overflow in the squares and products),
-    or when a tile has so many candidates to recompute that the double path
-    is cheaper.
+    float32, against the m rows of Y packed once for all threads (PY: centred,
+    rounded to float32; sy: their squared norms; tile_peak: the largest
+    squared norm of each tile of GEMM_COLS rows).  The exact keys are
+    recomputed from X and Y (_recheck, through the caller's Y).  Returns False
+    (best still holding upper bounds) when a centred value of the block exceeds
+    SINGLE_LIMIT (no float32 overflow in the squares and products), or when a
+    tile has so many candidates to recompute that the double path is cheaper.
 
     With u = 2**-24, the float32 value of |a - b|^2 for centred rows a, b is
     within E = (d + 16) u (|a|^2 + |b|^2) of the exact one: rounding the
@@ -131,37 +141,29 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     keys are the same.  (d 2**-120 more covers entries and products below
     float32's normal range, whose rounding error is absolute, at most 2**-150.)
     """
-    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], B = GEMM_BLOCK, jb_blk, jb, bj, r, c, gi
+    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], BX = GEMM_ROWS, BY = GEMM_COLS, jb_blk, jb, bj, r, gi
     cdef Py_ssize_t rechecked
-    cdef double amin, thr, sbmax, margin
+    cdef double amin, thr, margin
     cdef double bound = 2.0 * (d + 16) * 2.0 ** -24, floor = d * 2.0 ** -120
     cdef float* PA = work
-    cdef float* PB = PA + B * d
-    cdef float* sa = PB + B * d
-    cdef float* sb = sa + B
-    cdef float* G = sb + B
-    cdef Py_ssize_t* found = <Py_ssize_t*> (G + B * B)   # 8-byte aligned: B is even
+    cdef float* sa = PA + BX * d
+    cdef float* G = sa + BX
+    cdef Py_ssize_t* found = <Py_ssize_t*> (G + BX * BY)   # 8-byte aligned: BX is even
     cdef Py_ssize_t n_found
     cdef float thr_single
     if pack_rows_single(X, ib, bi, mu, PA, sa) > SINGLE_LIMIT:
         return False
-    for jb_blk in range((m + B - 1) // B):
-        jb = jb_blk * B
+    for jb_blk in range((m + BY - 1) // BY):
+        jb = jb_blk * BY
         if stop_requested(stop):
             return True
-        bj = min(B, m - jb)
-        if pack_rows_single(Y, jb, bj, mu, PB, sb) > SINGLE_LIMIT:
-            return False
-        sbmax = 0.0
-        for c in range(bj):
-            if sb[c] > sbmax:
-                sbmax = sb[c]
-        gemm_abt_single(PA, PB, G, <int>bi, <int>bj, <int>d)
+        bj = min(BY, m - jb)
+        gemm_abt_single(PA, <float*> (PY + jb * d), G, <int>bi, <int>bj, <int>d)
         rechecked = 0
         for r in range(bi):
             gi = ib + r
-            amin = fastal_min_row_single(G + r * bj, sa[r], sb, bj)
-            margin = bound * (sa[r] + sbmax) + floor
+            amin = fastal_min_row_single(G + r * bj, sa[r], sy + jb, bj)
+            margin = bound * (sa[r] + tile_peak[jb_blk]) + floor
             thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
             # the float32 threshold at or above thr: every G <= thr is found
             thr_single = <float>thr
@@ -179,17 +181,21 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
     """Euclidean key of every row of X to its nearest row of Y.
 
     Row blocks of X are spread over OpenMP threads; each thread walks all
-    blocks of Y with a single-threaded matrix product (the caller limits BLAS)
+    tiles of Y with a single-threaded matrix product (the caller limits BLAS)
     and recomputes directly the candidates near its row's best.  The products
-    are taken in float32 (_min_block_single; the keys are the same) until a
-    row block finds that float32 leaves too many candidates; that block and
-    those not started yet then use double products (as does a block with
-    values beyond float32's range).
+    are taken in float32 (_min_block_single, against Y packed once; the keys
+    are the same) until a row block finds that float32 leaves too many
+    candidates; that block and those not started yet then use double products
+    (as do all blocks when Y, or a block of X, has values beyond float32's
+    range).
     """
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], B = GEMM_BLOCK, ib_blk, ib, bi, tid
+    cdef Py_ssize_t n = X.shape[0], m = Y.shape[0], d = X.shape[1]
+    cdef Py_ssize_t BX = GEMM_ROWS, BY = GEMM_COLS, n_tiles = (m + BY - 1) // BY
+    cdef Py_ssize_t ib_blk, ib, bi, tid, t, c
     cdef double* work = NULL
     cdef bint done
     cdef int gave_up = 0
+    cdef double peak
     cdef fastal_stop stop
     fastal_stop_init(&stop)
     best_arr = np.full(n, INFINITY, dtype=np.float64)
@@ -197,20 +203,35 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
     # the centre: the mean of Y (usually the smaller set; any point near the rows will do)
     mu_arr = np.ascontiguousarray(np.mean(np.asarray(Y), axis=0, dtype=np.float64))
     cdef double[::1] mu = mu_arr
-    # doubles per thread (the last B: candidate columns); the float32 path uses
-    # the same bytes as floats
-    cdef Py_ssize_t per_thread = 2 * B * d + 2 * B + B * B + B
+    # Y centred and rounded to float32 once, read by every thread
+    py_arr = np.empty(m * d, dtype=np.float32)
+    sy_arr = np.empty(m, dtype=np.float32)
+    tile_peak_arr = np.zeros(n_tiles, dtype=np.float64)
+    cdef float[::1] PY = py_arr
+    cdef float[::1] sy = sy_arr
+    cdef double[::1] tile_peak = tile_peak_arr
+    # doubles per thread, for the double path (PA, PB, sa, sb, G, found); the
+    # float32 path uses fewer of the same bytes (PA, sa, G, found)
+    cdef Py_ssize_t per_thread = BX * d + BY * d + BX + BY + BX * BY + BY
+    with nogil:
+        peak = pack_rows_single(Y, 0, m, &mu[0], &PY[0], &sy[0])
+        for t in range(n_tiles):
+            for c in range(t * BY, min(m, (t + 1) * BY)):
+                tile_peak[t] = max(tile_peak[t], <double>sy[c])
+    if peak > SINGLE_LIMIT:
+        gave_up = 1
     try:
         work = <double*> checked_malloc(n_threads * per_thread * sizeof(double))
         with nogil:
-            for ib_blk in prange((n + B - 1) // B, num_threads=n_threads, schedule="dynamic"):
+            for ib_blk in prange((n + BX - 1) // BX, num_threads=n_threads, schedule="dynamic"):
                 tid = threadid()
-                ib = ib_blk * B
-                bi = min(B, n - ib)
+                ib = ib_blk * BX
+                bi = min(BX, n - ib)
                 done = False
                 if not fastal_flag_get(&gave_up):
-                    done = _min_block_single(X, Y, ib, bi, &mu[0],
-                                             <float*> (work + tid * per_thread), best, &stop)
+                    done = _min_block_single(X, Y, ib, bi, &mu[0], &PY[0], &sy[0],
+                                             &tile_peak[0], <float*> (work + tid * per_thread),
+                                             best, &stop)
                     if not done:
                         fastal_flag_set(&gave_up)
                 if not done:
@@ -411,6 +432,17 @@ def _set_parallel_grain(Py_ssize_t setup_rows, Py_ssize_t stale_picks, Py_ssize_
     STALE_PICKS = max(1, stale_picks)
     REFRESH_ROWS = max(1, refresh_rows)
     REFRESH_CHUNK = max(1, refresh_chunk)
+    return old
+
+
+def _set_gemm_tiles(Py_ssize_t rows, Py_ssize_t cols):
+    """Set the minimum distances' GEMM_ROWS (rounded up to even) and GEMM_COLS
+    (each at least 2); returns the old values.  Tests use it to run many tiles
+    on small inputs."""
+    global GEMM_ROWS, GEMM_COLS
+    old = (GEMM_ROWS, GEMM_COLS)
+    GEMM_ROWS = max(2, rows + rows % 2)
+    GEMM_COLS = max(2, cols)
     return old
 
 
