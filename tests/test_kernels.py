@@ -274,6 +274,38 @@ def test_kernels_scan_each_input_once_per_call(backend, rng, monkeypatch):
     np.testing.assert_array_equal(K.max_min_select(P, L, 5), expected)
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_kernels_scan_their_inputs_on_the_threads_they_are_given(backend, rng, monkeypatch,
+                                                                   n_jobs):
+    """The finite check and the scale frame of a kernel call run on the call's
+    ``n_jobs`` threads, not on the process default."""
+    from fastal import _config
+    impl = _config.backend_impl()
+    threads = []
+    real = impl.value_range
+
+    def recording(A, n_threads):
+        threads.append(n_threads)
+        return real(A, n_threads)
+
+    monkeypatch.setattr(impl, "value_range", recording)
+    P, L = rng.normal(size=(400, 6)), rng.normal(size=(30, 6))
+    calls = [lambda: K.max_min_select(P, L, 5, scores=rng.random(400), n_jobs=n_jobs),
+             lambda: K.min_distance(P, L, n_jobs=n_jobs),
+             lambda: K.pairwise_density(P, L, n_jobs=n_jobs),
+             lambda: K.similarity_sums(P, L, n_jobs=n_jobs),
+             lambda: K.knn_density(P, 5, n_jobs=n_jobs)]
+    expected = _config.resolve_n_threads(n_jobs)
+    previous = fastal.set_num_threads(3 - n_jobs)      # a default other than n_jobs
+    try:
+        for call in calls:
+            threads.clear()
+            call()
+            assert threads and set(threads) == {expected}
+    finally:
+        fastal.set_num_threads(previous)
+
+
 # --- the twins reproduce the peers' definitions (computed inline, <= 200 rows) -------------
 
 @pytest.mark.parametrize("metric", METRICS)

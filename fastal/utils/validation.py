@@ -22,23 +22,39 @@ def check_metric(metric):
     return name
 
 
-# within one call of a function decorated with ``shares_scans``: id(array) ->
-# (array, its value range), so the finite check and the scale frame read an
-# array once
+class _Scans:
+    """What one call of a ``shares_scans`` function has scanned: id(array) ->
+    (array, its value range), and the call's thread count (None: the default)."""
+
+    def __init__(self, n_threads):
+        self.n_threads = n_threads
+        self.ranges = {}
+
+
+# the record of the ``shares_scans`` call running in this context (None outside
+# one), so that the finite check and the scale frame read an array once, on the
+# threads the caller asked for
 _SCANNED = contextvars.ContextVar("fastal_scanned", default=None)
 
 
 def shares_scans(function):
-    """Decorator: within one call, ``value_range_of`` scans each array once.
+    """Decorator: within one call, ``value_range_of`` scans each array once, on
+    the call's ``n_jobs`` threads.
 
-    Only for functions that do not change the arrays they check (the kernels'
-    entry points); the record ends with the call.
+    Only for functions that do not change the arrays they check and take
+    ``n_jobs`` by keyword (the kernels' entry points); the record ends with the
+    call.
     """
     @functools.wraps(function)
     def call(*args, **kwargs):
         if _SCANNED.get() is not None:      # called from another such function
             return function(*args, **kwargs)
-        token = _SCANNED.set({})
+        from fastal._config import resolve_n_threads
+        try:
+            n_threads = resolve_n_threads(kwargs.get("n_jobs"))
+        except (TypeError, ValueError):     # the function itself reports a bad n_jobs
+            n_threads = None
+        token = _SCANNED.set(_Scans(n_threads))
         try:
             return function(*args, **kwargs)
         finally:
@@ -49,15 +65,19 @@ def shares_scans(function):
 def value_range_of(A, n_threads=None):
     """(smallest, largest) value of the array A by the current backend's
     ``value_range`` ((NaN, NaN) when A holds a NaN), read once per call of a
-    ``shares_scans`` function."""
+    ``shares_scans`` function and on its threads."""
     from fastal._config import backend_impl, resolve_n_threads
-    scanned = _SCANNED.get()
-    if scanned is not None and id(A) in scanned and scanned[id(A)][0] is A:
-        return scanned[id(A)][1]
+    scans = _SCANNED.get()
+    if scans is not None:
+        seen = scans.ranges.get(id(A))
+        if seen is not None and seen[0] is A:
+            return seen[1]
+        if n_threads is None:
+            n_threads = scans.n_threads
     found = backend_impl().value_range(A, resolve_n_threads(None) if n_threads is None
                                        else n_threads)
-    if scanned is not None:
-        scanned[id(A)] = (A, found)
+    if scans is not None:
+        scans.ranges[id(A)] = (A, found)
     return found
 
 
