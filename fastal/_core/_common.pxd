@@ -277,6 +277,10 @@ cdef extern from "_simd.h" nogil:
     int fastal_value_range_single(const float* x, Py_ssize_t n, double* lo, double* hi)
     Py_ssize_t fastal_filter_row(double* g, double sa, const double* sb, double thr_row,
                                  const double* thr_col, Py_ssize_t c0, Py_ssize_t nb, int metric)
+    double fastal_pack_row_single(const double* a, const double* center, Py_ssize_t d,
+                                  float* out, double* peak)
+    double fastal_pack_row_single_from_single(const float* a, const double* center,
+                                              Py_ssize_t d, float* out, double* peak)
 
 
 cdef inline void pack_row(const floating[:, :] A, Py_ssize_t i, double* out) noexcept nogil:
@@ -320,11 +324,20 @@ cdef inline void pack_rows(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
 cdef inline double pack_rows_single(const floating[:, :] A, Py_ssize_t i0, Py_ssize_t bi,
                                     const double* center, float* P, float* sqnorm) noexcept nogil:
     """pack_rows in float32: P[r, :] = A[i0 + r, :] - center rounded to float, and
-    sqnorm[r] = |P[r]|^2 summed in double, then rounded.  Returns the largest
-    |A[i0 + r, k] - center[k]| (before rounding)."""
+    sqnorm[r] = |P[r]|^2 summed in double (in any order), then rounded.  Returns
+    the largest |A[i0 + r, k] - center[k]| (before rounding)."""
     cdef Py_ssize_t r, k, d = A.shape[1]
     cdef float v
     cdef double s, w, peak = 0.0
+    if A.strides[1] == sizeof(floating):        # rows in contiguous memory: vectorised
+        for r in range(bi):
+            if floating is double:
+                s = fastal_pack_row_single(&A[i0 + r, 0], center, d, P + r * d, &peak)
+            else:
+                s = fastal_pack_row_single_from_single(&A[i0 + r, 0], center, d, P + r * d,
+                                                       &peak)
+            sqnorm[r] = <float>s
+        return peak
     for r in range(bi):
         s = 0.0
         for k in range(d):

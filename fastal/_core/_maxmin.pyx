@@ -36,6 +36,8 @@ from fastal.utils.validation import METRIC_CODES
 # for the row minima and scanned again for the candidates.
 cdef Py_ssize_t GEMM_ROWS = 256
 cdef Py_ssize_t GEMM_COLS = 1024
+# candidates of a float32 tile gathered (beyond one row's) before they are recomputed
+cdef Py_ssize_t RECHECK_PAIRS = 256
 cdef Py_ssize_t DIRECT_BLOCK = 256
 cdef Py_ssize_t GEMM_MIN_DIM = 16
 # Entries of the norm expansion within RECHECK * (|a|^2 + max|b|^2) of the
@@ -75,6 +77,43 @@ cdef inline void _recheck(const floating[:, :] X, const floating[:, :] Y, Py_ssi
                          X, gi, Y, jb + found[f], EUCLIDEAN)
         if exact < best[gi]:
             best[gi] = exact
+
+
+cdef inline void _lower_to_key(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t i,
+                               Py_ssize_t j, double raw, double[::1] best) noexcept nogil:
+    cdef double exact = pair_key(raw, X, i, Y, j, EUCLIDEAN)
+    if exact < best[i]:
+        best[i] = exact
+
+
+cdef void _recheck_pairs(const floating[:, :] X, const floating[:, :] Y, const Py_ssize_t* rows,
+                         const Py_ssize_t* cols, Py_ssize_t count, double[::1] best) noexcept nogil:
+    """best[rows[p]] lowered to the exact key of each pair (rows[p], cols[p]) of
+    X and Y.  Four pairs at a time, each summed over the features in order as
+    raw_pair sums one pair (the same values), in four independent chains."""
+    cdef Py_ssize_t p = 0, k, d = X.shape[1], i0, i1, i2, i3, j0, j1, j2, j3
+    cdef double s0, s1, s2, s3, t0, t1, t2, t3
+    while p + 4 <= count:
+        i0, i1, i2, i3 = rows[p], rows[p + 1], rows[p + 2], rows[p + 3]
+        j0, j1, j2, j3 = cols[p], cols[p + 1], cols[p + 2], cols[p + 3]
+        s0 = s1 = s2 = s3 = 0.0
+        for k in range(d):
+            t0 = <double>X[i0, k] - <double>Y[j0, k]
+            t1 = <double>X[i1, k] - <double>Y[j1, k]
+            t2 = <double>X[i2, k] - <double>Y[j2, k]
+            t3 = <double>X[i3, k] - <double>Y[j3, k]
+            s0 = s0 + t0 * t0
+            s1 = s1 + t1 * t1
+            s2 = s2 + t2 * t2
+            s3 = s3 + t3 * t3
+        _lower_to_key(X, Y, i0, j0, s0, best)
+        _lower_to_key(X, Y, i1, j1, s1, best)
+        _lower_to_key(X, Y, i2, j2, s2, best)
+        _lower_to_key(X, Y, i3, j3, s3, best)
+        p = p + 4
+    while p < count:
+        _lower_to_key(X, Y, rows[p], cols[p], raw_pair(X, rows[p], Y, cols[p], EUCLIDEAN), best)
+        p = p + 1
 
 
 cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
@@ -149,7 +188,10 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     cdef float* sa = PA + BX * d
     cdef float* G = sa + BX
     cdef Py_ssize_t* found = <Py_ssize_t*> (G + BX * BY)   # 8-byte aligned: BX is even
-    cdef Py_ssize_t n_found
+    # candidates waiting for their recomputation: (row of X, row of Y) pairs
+    cdef Py_ssize_t* pair_rows = found + BY
+    cdef Py_ssize_t* pair_cols = pair_rows + BY + RECHECK_PAIRS
+    cdef Py_ssize_t n_found, n_pairs = 0, f
     cdef float thr_single
     if pack_rows_single(X, ib, bi, mu, PA, sa) > SINGLE_LIMIT:
         return False
@@ -171,9 +213,20 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
                 thr_single = nextafterf(thr_single, INFINITY)
             n_found = fastal_candidates_single(G + r * bj, bj, thr_single, found)
             rechecked += n_found
-            _recheck(X, Y, gi, jb, found, n_found, best)
             if r >= SINGLE_GIVE_UP and rechecked * SINGLE_GIVE_UP > (r + 1) * bj:
+                _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best)
                 return False
+            # rows are independent within a tile: their recomputations wait
+            # and go four pairs at a time
+            if n_pairs + n_found > BY + RECHECK_PAIRS:
+                _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best)
+                n_pairs = 0
+            for f in range(n_found):
+                pair_rows[n_pairs] = gi
+                pair_cols[n_pairs] = jb + found[f]
+                n_pairs = n_pairs + 1
+        _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best)
+        n_pairs = 0
     return True
 
 
@@ -210,9 +263,10 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
     cdef float[::1] PY = py_arr
     cdef float[::1] sy = sy_arr
     cdef double[::1] tile_peak = tile_peak_arr
-    # doubles per thread, for the double path (PA, PB, sa, sb, G, found); the
-    # float32 path uses fewer of the same bytes (PA, sa, G, found)
-    cdef Py_ssize_t per_thread = BX * d + BY * d + BX + BY + BX * BY + BY
+    # doubles per thread: the double path's PA, PB, sa, sb, G and found, or the
+    # float32 path's PA, sa, G (floats), found and the pairs waiting, if more
+    cdef Py_ssize_t per_thread = max(BX * d + BY * d + BX + BY + BX * BY + BY,
+                                     (BX * d + BX + BX * BY) // 2 + 3 * BY + 2 * RECHECK_PAIRS)
     with nogil:
         peak = pack_rows_single(Y, 0, m, &mu[0], &PY[0], &sy[0])
         for t in range(n_tiles):

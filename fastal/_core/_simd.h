@@ -640,7 +640,8 @@ FASTAL_VALUE_RANGE(fastal_value_range_single, float, FASTAL_RANGE_VECTOR_FLOAT)
 
 /* The columns c < nb with g[c] <= thr, in increasing order, into idx; returns
  * how many.  With GCC's vector extensions, four vectors of columns are compared
- * at once and only a group with a hit is looked at column by column.
+ * at once and only a vector with a hit is looked at column by column, writing
+ * every column and counting the hits (idx has room for nb entries).
  */
 #if FASTAL_VECTOR_EXT
 #define FASTAL_CANDIDATES_VECTOR(VT, VI, LANES)                                 \
@@ -658,9 +659,15 @@ FASTAL_VALUE_RANGE(fastal_value_range_single, float, FASTAL_RANGE_VECTOR_FLOAT)
             memcpy(&a3, g + c + 3 * LANES, sizeof a3);                          \
             m = (a0 <= tv) | (a1 <= tv) | (a2 <= tv) | (a3 <= tv);              \
             if (memcmp(&m, &none, sizeof m) != 0)                               \
-                for (q = 0; q < 4 * LANES; ++q)                                 \
-                    if (g[c + q] <= thr)                                        \
-                        idx[count++] = c + q;                                   \
+                for (p = 0; p < 4 * LANES; p += LANES) {                        \
+                    memcpy(&a0, g + c + p, sizeof a0);                          \
+                    m = a0 <= tv;                                               \
+                    if (memcmp(&m, &none, sizeof m) != 0)                       \
+                        for (q = 0; q < LANES; ++q) {  /* no branch on data */  \
+                            idx[count] = c + p + q;                             \
+                            count += g[c + p + q] <= thr;                       \
+                        }                                                       \
+                }                                                               \
         }                                                                       \
     }
 #define FASTAL_CANDIDATES_VECTOR_DOUBLE FASTAL_CANDIDATES_VECTOR(fastal_v4d, fastal_v4i, 4)
@@ -675,7 +682,8 @@ FASTAL_CLONES                                                                   
 static ptrdiff_t NAME(const T *g, ptrdiff_t nb, T thr, ptrdiff_t *idx)          \
 {                                                                               \
     ptrdiff_t c = 0, count = 0;                                                 \
-    int q;                                                                      \
+    int p, q;                                                                   \
+    (void)p;                                                                    \
     (void)q;                                                                    \
     VECTOR_LOOP                                                                 \
     for (; c < nb; ++c)                                                         \
@@ -686,6 +694,68 @@ static ptrdiff_t NAME(const T *g, ptrdiff_t nb, T thr, ptrdiff_t *idx)          
 
 FASTAL_CANDIDATES(fastal_candidates, double, FASTAL_CANDIDATES_VECTOR_DOUBLE)
 FASTAL_CANDIDATES(fastal_candidates_single, float, FASTAL_CANDIDATES_VECTOR_FLOAT)
+
+/* One row of T around a centre, rounded to float32 (the float32 products of the
+ * minimum distance and of the density): out[k] = (float)(a[k] - center[k]),
+ * k < d.  Returns the sum of the squares of the out[k] (in double, in four
+ * running sums: the callers need it only to within a float32 rounding) and
+ * raises *peak to the largest |a[k] - center[k]|.
+ */
+#if FASTAL_VECTOR_EXT
+#define FASTAL_PACK_VECTOR(T, VT)                                               \
+    {                                                                           \
+        fastal_v4d sv = {0, 0, 0, 0}, pv = sv, wv, aw;                          \
+        fastal_v4i m;                                                           \
+        fastal_v4f vf;                                                          \
+        VT av;                                                                  \
+        for (; k + 4 <= d; k += 4) {                                            \
+            memcpy(&av, a + k, sizeof av);                                      \
+            wv = __builtin_convertvector(av, fastal_v4d) - fastal_load4(center + k); \
+            aw = fastal_abs4(wv);                                               \
+            m = aw > pv;                                                        \
+            pv = (fastal_v4d)((m & (fastal_v4i)aw) | (~m & (fastal_v4i)pv));    \
+            vf = __builtin_convertvector(wv, fastal_v4f);                       \
+            memcpy(out + k, &vf, sizeof vf);                                    \
+            wv = __builtin_convertvector(vf, fastal_v4d);                       \
+            sv = sv + wv * wv;                                                  \
+        }                                                                       \
+        s = (sv[0] + sv[1]) + (sv[2] + sv[3]);                                  \
+        for (q = 0; q < 4; ++q)                                                 \
+            if (pv[q] > p)                                                      \
+                p = pv[q];                                                      \
+    }
+#define FASTAL_PACK_VECTOR_DOUBLE FASTAL_PACK_VECTOR(double, fastal_v4d)
+#define FASTAL_PACK_VECTOR_FLOAT FASTAL_PACK_VECTOR(float, fastal_v4f)
+#else
+#define FASTAL_PACK_VECTOR_DOUBLE
+#define FASTAL_PACK_VECTOR_FLOAT
+#endif
+
+#define FASTAL_PACK_ROW_SINGLE(NAME, T, VECTOR_LOOP)                            \
+FASTAL_CLONES                                                                   \
+static double NAME(const T *a, const double *center, ptrdiff_t d, float *out,   \
+                   double *peak)                                                \
+{                                                                               \
+    ptrdiff_t k = 0;                                                            \
+    double s = 0.0, p = *peak, w;                                               \
+    float v;                                                                    \
+    int q;                                                                      \
+    (void)q;                                                                    \
+    VECTOR_LOOP                                                                 \
+    for (; k < d; ++k) {                                                        \
+        w = (double)a[k] - center[k];                                           \
+        if (fabs(w) > p)                                                        \
+            p = fabs(w);                                                        \
+        v = (float)w;                                                           \
+        out[k] = v;                                                             \
+        s += (double)v * (double)v;                                             \
+    }                                                                           \
+    *peak = p;                                                                  \
+    return s;                                                                   \
+}
+
+FASTAL_PACK_ROW_SINGLE(fastal_pack_row_single, double, FASTAL_PACK_VECTOR_DOUBLE)
+FASTAL_PACK_ROW_SINGLE(fastal_pack_row_single_from_single, float, FASTAL_PACK_VECTOR_FLOAT)
 
 static FASTAL_SIMD_INLINE void fastal_block_raw(const double *x, const double *RT, ptrdiff_t d,
                                                 ptrdiff_t bj, int metric, double *out)
