@@ -31,6 +31,27 @@ cdef extern from *:
     #else
     #define FASTAL_INLINE inline
     #endif
+    /* Scratch blocks of 4 MB or more on 2 MB boundaries that Linux may back
+       with transparent huge pages (a page fault per 2 MB rather than per
+       4 KB, as NumPy asks for its large arrays); malloc otherwise.  Either
+       is released with free(). */
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #endif
+    static void *fastal_alloc_large(size_t nbytes) {
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        const size_t huge = (size_t)2 << 20;
+        if (nbytes >= 2 * huge) {
+            void *p = NULL;
+            size_t rounded = (nbytes + huge - 1) / huge * huge;
+            if (posix_memalign(&p, huge, rounded) != 0)
+                return NULL;
+            madvise(p, rounded, MADV_HUGEPAGE);
+            return p;
+        }
+    #endif
+        return malloc(nbytes > 0 ? nbytes : 1);
+    }
     #if defined(__GNUC__) || defined(__clang__)
     static FASTAL_INLINE int fastal_flag_get(const int *f) { return __atomic_load_n(f, __ATOMIC_RELAXED); }
     static FASTAL_INLINE void fastal_flag_set(int *f) { __atomic_store_n(f, 1, __ATOMIC_RELAXED); }
@@ -70,6 +91,7 @@ cdef extern from *:
     """
     const double FASTAL_TINY
     const double FASTAL_KEY_UNIT
+    void* fastal_alloc_large(size_t nbytes) noexcept nogil
     int FASTAL_HAVE_OPENMP
     int omp_get_max_threads() noexcept nogil
     int omp_get_thread_num() noexcept nogil

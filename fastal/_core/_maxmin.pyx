@@ -15,14 +15,15 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, fabs, nextafterf
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
 
 from fastal._core._common cimport (
     EUCLIDEAN, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     pack_rows_single, gemm_abt_single, fastal_min_row_single, fastal_candidates,
     fastal_candidates_single, fastal_value_range,
-    checked_malloc, stop_requested,
+    checked_malloc, fastal_alloc_large, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
@@ -550,19 +551,22 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
     cdef CSR rows
     cdef fastal_stop stop
     fastal_stop_init(&stop)
+    # the heap over every row: keys (scores) and rows, in blocks that may get huge pages
+    cdef double* hk = NULL
+    cdef long long* hx = NULL
     picks_arr = np.empty(batch, dtype=np.int64)
-    hk_arr = np.empty(n, dtype=np.float64)
-    hx_arr = np.empty(n, dtype=np.int64)
     stamp_arr = np.zeros(n, dtype=np.int64)
     cdef Py_ssize_t ahead_max = REFRESH_ROWS * n_threads, stale = STALE_PICKS
     ahead_arr = np.empty(ahead_max, dtype=np.int64)
     cdef long long[::1] ahead = ahead_arr
     cdef long long[::1] picks = picks_arr
-    cdef double[::1] hk = hk_arr
-    cdef long long[::1] hx = hx_arr
     cdef long long[::1] stamp = stamp_arr
     picked.packed = picked.row = picked.raw = NULL
     try:
+        hk = <double*> fastal_alloc_large(n * sizeof(double))
+        hx = <long long*> fastal_alloc_large(n * sizeof(long long))
+        if hk == NULL or hx == NULL:
+            raise MemoryError(f"fastal could not allocate the k-center heap of {n} rows")
         if sparse is not None:
             rows = csr_from(sparse.indptr, sparse.indices, sparse.data, sparse.n_rows)
         _picked_init(&picked, X.shape[1], batch, &rows if sparse is not None else NULL,
@@ -577,7 +581,7 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
                 elif i > exclude:
                     hk[i - 1] = md[i]
                     hx[i - 1] = i
-            _heapify(&hk[0], &hx[0], size, setup_threads)
+            _heapify(hk, hx, size, setup_threads)
             t = 0
             while t < batch:
                 if work > SIGNAL_WORK:
@@ -589,7 +593,7 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
                     count = 0
                     while count < ahead_max and size > 0:
                         ahead[count] = hx[0]
-                        top_pop(&hk[0], &hx[0], &size)
+                        top_pop(hk, hx, &size)
                         count = count + 1
                     work = work + _refresh_rows(X, &ahead[0], count, t, &picks[0], &picked,
                                                 &md[0], &stamp[0], &md[0], &dummy, False, 0, 0,
@@ -598,20 +602,22 @@ def _kcenter_greedy(const floating[:, :] X, double[::1] md, Py_ssize_t batch, Py
                         hk[size] = md[ahead[j]]
                         hx[size] = ahead[j]
                         size = size + 1
-                        top_sift_up(&hk[0], &hx[0], size - 1)
+                        top_sift_up(hk, hx, size - 1)
                     continue
                 if stamp[top] != t:
                     work = work + _refresh(X, top, t, &picks[0], &picked, &md[0], &stamp[0],
                                            &md[0], &dummy, False, 0, 0, 1.0, metric)
                     hk[0] = md[top]
-                    top_sift_down(&hk[0], &hx[0], size, 0)
+                    top_sift_down(hk, hx, size, 0)
                     continue
                 picks[t] = top
                 _add_pick(X, &picked, t, top)
-                top_pop(&hk[0], &hx[0], &size)
+                top_pop(hk, hx, &size)
                 t = t + 1
         raise_if_stopped(&stop)
     finally:
+        free(hk)
+        free(hx)
         _picked_free(&picked)
     return picks_arr
 
@@ -632,6 +638,11 @@ cdef struct SlopeBins:
     long long** rows
     Py_ssize_t* size
     Py_ssize_t* capacity
+    # the heaps' arrays as filled: slices of one block each (large blocks may
+    # get huge pages); a heap that outgrows its slice moves to its own arrays
+    double* key_block
+    long long* row_block
+    unsigned char* own   # per bin: its arrays are its own (else slices of the blocks)
     int failed           # a heap could not grow
 
 
@@ -647,18 +658,34 @@ cdef inline Py_ssize_t _bin_of(SlopeBins* bins, double w) noexcept nogil:
 cdef inline void _bin_push(SlopeBins* bins, Py_ssize_t b, double key, long long row) noexcept nogil:
     cdef Py_ssize_t cap
     cdef void* grown
+    cdef double* keys
+    cdef long long* rows
     if bins.size[b] == bins.capacity[b]:
         cap = 2 * bins.capacity[b] + 16
-        grown = realloc(bins.keys[b], cap * sizeof(double))
-        if grown == NULL:
-            bins.failed = 1
-            return
-        bins.keys[b] = <double*> grown
-        grown = realloc(bins.rows[b], cap * sizeof(long long))
-        if grown == NULL:
-            bins.failed = 1
-            return
-        bins.rows[b] = <long long*> grown
+        if not bins.own[b]:         # out of its slice: into arrays of its own
+            keys = <double*> malloc(cap * sizeof(double))
+            rows = <long long*> malloc(cap * sizeof(long long))
+            if keys == NULL or rows == NULL:
+                free(keys)
+                free(rows)
+                bins.failed = 1
+                return
+            memcpy(keys, bins.keys[b], bins.size[b] * sizeof(double))
+            memcpy(rows, bins.rows[b], bins.size[b] * sizeof(long long))
+            bins.keys[b] = keys
+            bins.rows[b] = rows
+            bins.own[b] = 1
+        else:
+            grown = realloc(bins.keys[b], cap * sizeof(double))
+            if grown == NULL:
+                bins.failed = 1
+                return
+            bins.keys[b] = <double*> grown
+            grown = realloc(bins.rows[b], cap * sizeof(long long))
+            if grown == NULL:
+                bins.failed = 1
+                return
+            bins.rows[b] = <long long*> grown
         bins.capacity[b] = cap
     bins.keys[b][bins.size[b]] = key
     bins.rows[b][bins.size[b]] = row
@@ -683,16 +710,15 @@ cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u,
                      unsigned char* bin_of_row, Py_ssize_t* offsets, Py_ssize_t n,
                      Py_ssize_t exclude, double alpha, double scale, int n_threads) noexcept nogil:
     """Every row but ``exclude`` into the heap of its slope's bin, keyed by its
-    score at step 0: rows counted per bin, each bin's arrays allocated once,
-    filled in row order and heapified (the pops come out as from pushes: the
+    score at step 0: rows counted per bin, the bins' arrays allocated once (as
+    slices of two blocks), filled in row order and heapified (the pops come out as from pushes: the
     order of (key, row) is total).  The rows are cut into ``n_threads``
     contiguous parts, counted and placed by one thread each, and the bins
     heapified on the threads; the bins hold the same arrays for any number of
     threads.  ``bin_of_row`` is scratch space for n (SLOPE_BINS <= 256),
     ``offsets`` for n_threads x bins.count."""
-    cdef Py_ssize_t i, b, j, part, lo, hi, total, here, nb = bins.count
+    cdef Py_ssize_t i, b, j, part, lo, hi, total, here, start, nb = bins.count
     cdef Py_ssize_t part_rows = (n + n_threads - 1) // n_threads
-    cdef void* grown
     for i in range(n_threads * nb):
         offsets[i] = 0
     for part in prange(n_threads, num_threads=n_threads, schedule="static"):
@@ -712,16 +738,17 @@ cdef void _bins_fill(SlopeBins* bins, const double* md, const double* u,
             total = total + here
         bins.size[b] = total
         bins.capacity[b] = total + 16
-        grown = realloc(bins.keys[b], bins.capacity[b] * sizeof(double))
-        if grown == NULL:
-            bins.failed = 1
-            return
-        bins.keys[b] = <double*> grown
-        grown = realloc(bins.rows[b], bins.capacity[b] * sizeof(long long))
-        if grown == NULL:
-            bins.failed = 1
-            return
-        bins.rows[b] = <long long*> grown
+    total = n + 16 * nb
+    bins.key_block = <double*> fastal_alloc_large(total * sizeof(double))
+    bins.row_block = <long long*> fastal_alloc_large(total * sizeof(long long))
+    if bins.key_block == NULL or bins.row_block == NULL:
+        bins.failed = 1
+        return
+    start = 0
+    for b in range(nb):
+        bins.keys[b] = bins.key_block + start
+        bins.rows[b] = bins.row_block + start
+        start = start + bins.capacity[b]
     for part in prange(n_threads, num_threads=n_threads, schedule="static"):
         lo = part * part_rows
         hi = min(n, lo + part_rows)
@@ -945,6 +972,9 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     bins.rows = NULL
     bins.size = NULL
     bins.capacity = NULL
+    bins.key_block = NULL
+    bins.row_block = NULL
+    bins.own = NULL
     picked.packed = picked.row = picked.raw = NULL
     hot.rows = NULL
     hot.raw = NULL
@@ -956,9 +986,11 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         bins.capacity = <Py_ssize_t*> checked_malloc(SLOPE_BINS * sizeof(Py_ssize_t))
         bins.top = <double*> checked_malloc(SLOPE_BINS * sizeof(double))
         bins.win = <Py_ssize_t*> checked_malloc(2 * SLOPE_BINS * sizeof(Py_ssize_t))
+        bins.own = <unsigned char*> checked_malloc(SLOPE_BINS)
         for b in range(SLOPE_BINS):
             bins.keys[b] = NULL
             bins.rows[b] = NULL
+            bins.own[b] = 0
             bins.size[b] = 0
             bins.capacity[b] = 0
             bins.top[b] = -INFINITY
@@ -1044,10 +1076,14 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
         if t < batch:     # never a partly filled answer (check_pickable rules this out)
             raise RuntimeError(f"the ranked-batch greedy ran out of rows after {t} picks")
     finally:
-        if bins.keys != NULL and bins.rows != NULL:
+        if bins.keys != NULL and bins.rows != NULL and bins.own != NULL:
             for b in range(SLOPE_BINS):
-                free(bins.keys[b])
-                free(bins.rows[b])
+                if bins.own[b]:
+                    free(bins.keys[b])
+                    free(bins.rows[b])
+        free(bins.key_block)
+        free(bins.row_block)
+        free(bins.own)
         free(bins.keys)
         free(bins.rows)
         free(bins.size)
