@@ -607,6 +607,28 @@ def test_float32_products_keep_min_distance_and_picks_exact(dtype, case, gemm_ti
         assert out["compiled"].tolist() == out["python"].tolist()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "every other column", "rows reversed"])
+def test_min_distance_products_take_any_memory_layout(dtype, layout, gemm_tiles):
+    """The float32 products pack rows from any layout (contiguous rows are packed
+    by the vectorised packer, others value by value): distances and picks are the
+    twin's, bit for bit."""
+    rng = np.random.default_rng(8)
+    X = (rng.normal(size=(1500, 48)) + 3.0).astype(dtype)
+    if layout == "F":
+        X = np.asfortranarray(X)
+    elif layout == "every other column":
+        X = X[:, ::2]
+    elif layout == "rows reversed":
+        X = X[::-1]
+    pool, labeled = X[:1100], X[1100:]
+    out = both_backends(lambda: K.min_distance(pool, labeled))
+    np.testing.assert_array_equal(out["compiled"], out["python"])
+    scores = rng.random(1100)
+    picks = both_backends(lambda: K.max_min_select(pool, labeled, 40, scores=scores))
+    assert picks["compiled"].tolist() == picks["python"].tolist()
+
+
 @pytest.mark.parametrize("case", ["offset", "near duplicates", "huge", "tiny", "reference",
                                   "cancelling pairs"])
 def test_float32_density_is_the_float64_density(backend, case):
