@@ -117,8 +117,12 @@ def test_every_kernel_has_a_parity_case():
 def test_compiled_equals_twin(label, X):
     tol = dict(rtol=1e-9, atol=1e-12) if X.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
     for name, kwargs in cases(X):
+        before = {key: value.copy() for key, value in kwargs.items()
+                  if isinstance(value, np.ndarray)}
         got = getattr(_core.COMPILED, name)(**kwargs)
         want = getattr(_core.PYTHON, name)(**kwargs)
+        for key, value in before.items():     # the callers' arrays are left as they were
+            assert np.array_equal(kwargs[key], value, equal_nan=True), (name, key)
         if name.endswith("knn_search"):
             assert (got[0] == want[0]).all(), (name, kwargs["metric"])
             np.testing.assert_allclose(got[1], want[1], **tol)

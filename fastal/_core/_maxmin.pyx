@@ -231,8 +231,8 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     return True
 
 
-def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads):
-    """Euclidean key of every row of X to its nearest row of Y.
+def _min_distance_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads):
+    """Euclidean distance from every row of X to its nearest row of Y.
 
     Row blocks of X are spread over OpenMP threads; each thread walks all
     tiles of Y with a single-threaded matrix product (the caller limits BLAS)
@@ -291,15 +291,18 @@ def _min_key_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads)
                         fastal_flag_set(&gave_up)
                 if not done:
                     _min_block(X, Y, ib, bi, &mu[0], work + tid * per_thread, best, &stop)
+                for c in range(ib, ib + bi):       # the block's keys are final
+                    best[c] = key_distance(best[c], EUCLIDEAN)
         raise_if_stopped(&stop)
     finally:
         free(work)
     return best_arr
 
 
-def _min_key_direct(const floating[:, :] X, const floating[:, :] Y, int metric, int n_threads):
-    """Key (euclidean key, manhattan or cosine distance) of every row of X to
-    its nearest row of Y.
+def _min_distance_direct(const floating[:, :] X, const floating[:, :] Y, int metric,
+                         int n_threads):
+    """Distance (euclidean, manhattan or cosine) from every row of X to its
+    nearest row of Y.
 
     Blocks of X rows are packed feature-major and spread over threads; every
     row of Y is compared with a whole block at once (fastal_block_raw).
@@ -334,6 +337,8 @@ def _min_key_direct(const floating[:, :] X, const floating[:, :] Y, int metric, 
                         v = pair_key(out[c], X, ib + c, Y, j, metric)
                         if v < best[ib + c]:
                             best[ib + c] = v
+                for c in range(ib, ib + bi):       # the block's keys are final
+                    best[c] = key_distance(best[c], metric)
         raise_if_stopped(&stop)
     finally:
         free(work)
@@ -348,19 +353,8 @@ def min_distance(X, Y, metric, n_threads):
     code = METRIC_CODES[metric]
     if code == EUCLIDEAN and X.shape[1] >= GEMM_MIN_DIM and Y.shape[0] >= 16:
         with single_threaded_blas():
-            keys = _min_key_gemm(X, Y, int(n_threads))
-    else:
-        keys = _min_key_direct(X, Y, code, int(n_threads))
-    if code == EUCLIDEAN:
-        return _keys_to_distances(keys)
-    return keys
-
-
-def _keys_to_distances(double[::1] keys):
-    cdef Py_ssize_t i
-    for i in range(keys.shape[0]):
-        keys[i] = key_distance(keys[i], EUCLIDEAN)
-    return np.asarray(keys)
+            return _min_distance_gemm(X, Y, int(n_threads))
+    return _min_distance_direct(X, Y, code, int(n_threads))
 
 
 cdef inline double _ranked_score(double alpha, double md, double u, double scale) noexcept nogil:
@@ -1103,11 +1097,24 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
                             n_unlabeled, n_labeled, exclude, metric, scale, n_threads, _Arrays(X))
 
 
+def _copy_on_threads(const double[::1] values, int n_threads):
+    """A copy of values, made by parts on the threads (SETUP_ROWS per thread at least)."""
+    cdef Py_ssize_t n = values.shape[0], i
+    copy_arr = np.empty(n, dtype=np.float64)
+    cdef double[::1] copy = copy_arr
+    with nogil:
+        for i in prange(n, num_threads=_setup_threads(n, n_threads), schedule="static"):
+            copy[i] = values[i]
+    return copy_arr
+
+
 def _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude, metric,
                      scale, n_threads, sparse):
     _reference.check_pickable(X.shape[0], batch_size, exclude)
     n_threads = max(1, int(n_threads))
-    md = np.array(min_dist, dtype=np.float64, copy=True)
+    md = np.ascontiguousarray(min_dist, dtype=np.float64)
+    if isinstance(min_dist, np.ndarray) and np.may_share_memory(md, min_dist):
+        md = _copy_on_threads(md, n_threads)       # the greedy lowers its own copy
     excluded = -1 if exclude is None else int(exclude)
     if scores is None:
         return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric],
