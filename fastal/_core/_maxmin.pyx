@@ -953,7 +953,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     cdef double[::1] fresh = fresh_arr
     cdef long long[::1] cand = cand_arr
     if n > 0:
-        fastal_value_range(&u[0], n, &umin, &umax)     # finite: checked at the boundary
+        _range_on_threads(&u[0], n, setup_threads, &umin, &umax)   # finite: checked at the boundary
     margin = 1e-12 * (2.0 + fabs(umin) + fabs(umax))
     bins.count = SLOPE_BINS
     bins.w_first = -umax
@@ -1095,6 +1095,35 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
     from fastal._core._sparse import _Arrays
     return _greedy_dispatch(np.empty((X.shape[0], 1)), min_dist, batch_size, scores,
                             n_unlabeled, n_labeled, exclude, metric, scale, n_threads, _Arrays(X))
+
+
+cdef void _range_on_threads(const double* values, Py_ssize_t n, int n_threads, double* low,
+                            double* high) noexcept nogil:
+    """The smallest and largest of n values (none NaN), by contiguous parts on
+    the threads (at most 64 parts)."""
+    cdef double part_low[64]
+    cdef double part_high[64]
+    cdef Py_ssize_t parts = max(1, min(<Py_ssize_t>n_threads, 64)), size = (n + parts - 1) // parts
+    cdef Py_ssize_t part
+    for part in prange(parts, num_threads=parts, schedule="static"):
+        part_low[part] = INFINITY
+        part_high[part] = -INFINITY
+        if part * size < n:
+            fastal_value_range(values + part * size, min(size, n - part * size),
+                               &part_low[part], &part_high[part])
+    low[0] = part_low[0]
+    high[0] = part_high[0]
+    for part in range(1, parts):
+        low[0] = min(low[0], part_low[part])
+        high[0] = max(high[0], part_high[part])
+
+
+def _value_range_on_threads(const double[::1] values, int n_threads):
+    """(smallest, largest) of values by _range_on_threads (for tests)."""
+    cdef double low = INFINITY, high = -INFINITY
+    if values.shape[0] > 0:
+        _range_on_threads(&values[0], values.shape[0], n_threads, &low, &high)
+    return low, high
 
 
 def _copy_on_threads(const double[::1] values, int n_threads):
