@@ -165,8 +165,8 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     """_min_block with the products and approximate squared distances in
     float32, against the m rows of Y packed once for all threads (PY: centred,
     rounded to float32; sy: their squared norms; tile_peak: the largest
-    squared norm of each tile of GEMM_COLS rows).  The exact keys are
-    recomputed from X and Y (_recheck, through the caller's Y).  Returns False
+    squared norm of each tile of GEMM_COLS rows).  The exact keys of the
+    candidates are recomputed from X and Y (_recheck_pairs).  Returns False
     (best still holding upper bounds) when a centred value of the block exceeds
     SINGLE_LIMIT (no float32 overflow in the squares and products), or when a
     tile has so many candidates to recompute that the double path is cheaper.
@@ -181,8 +181,8 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
     keys are the same.  (d 2**-120 more covers entries and products below
     float32's normal range, whose rounding error is absolute, at most 2**-150.)
     """
-    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], BX = GEMM_ROWS, BY = GEMM_COLS, jb_blk, jb, bj, r, gi
-    cdef Py_ssize_t rechecked
+    cdef Py_ssize_t m = Y.shape[0], d = X.shape[1], BX = GEMM_ROWS, BY = GEMM_COLS
+    cdef Py_ssize_t jb_blk, jb, bj, r, gi, rechecked
     cdef double amin, thr, margin
     cdef double bound = 2.0 * (d + 16) * 2.0 ** -24, floor = d * 2.0 ** -120
     cdef float* PA = work
