@@ -583,16 +583,20 @@ def gemm_tiles(request):
     _maxmin._set_gemm_tiles(*old)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", ["normal", "offset", "near duplicates", "ties", "huge", "tiny",
-                                  "far clusters", "beyond float32"])
-def test_float32_products_keep_min_distance_and_picks_exact(dtype, case, gemm_tiles):
+                                  "far clusters", "beyond float32", "zero rows"])
+def test_float32_products_keep_min_distance_and_picks_exact(dtype, case, metric, gemm_tiles):
     """The compiled minimum distance multiplies rows in float32, recomputes in double
     every candidate within the float32 error bound, and goes back to double products
     when too many are; distances and max-min picks stay the twin's, bit for bit.
     1100 labeled rows span two column tiles (many with small tiles); "far clusters"
     (spread 1e-4 of the separation) leaves float32 too many candidates; "beyond
-    float32": float64 values with a range float32 cannot hold (the double path)."""
+    float32": float64 values with a range float32 cannot hold (the double path).
+    Cosine distances of unit rows come from the same products (twice the cosine
+    distance is the squared euclidean one); "zero rows": rows of zeros, at cosine
+    distance 1 from every row, in the pool and among the labeled rows."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(3200, 24))
     if case == "offset":
@@ -611,13 +615,16 @@ def test_float32_products_keep_min_distance_and_picks_exact(dtype, case, gemm_ti
     elif case == "beyond float32":
         X = X * 2.0 ** (120 if dtype == np.float64 else 60)
         X[::3] *= 2.0 ** -100
+    elif case == "zero rows":
+        X[::40] = 0.0
+        X[-1] = -X[0]                   # opposite rows: cosine distance 2
     X = X.astype(dtype)
     pool, labeled = X[:2100], X[2100:]
-    out = both_backends(lambda: K.min_distance(pool, labeled))
+    out = both_backends(lambda: K.min_distance(pool, labeled, metric=metric))
     np.testing.assert_array_equal(out["compiled"], out["python"])
     scores = rng.random(2100)
     for s in (None, scores):
-        out = both_backends(lambda: K.max_min_select(pool, labeled, 30, scores=s))
+        out = both_backends(lambda: K.max_min_select(pool, labeled, 30, scores=s, metric=metric))
         assert out["compiled"].tolist() == out["python"].tolist()
 
 

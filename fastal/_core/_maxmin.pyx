@@ -19,7 +19,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
 from fastal._core._common cimport (
-    EUCLIDEAN, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
+    EUCLIDEAN, COSINE, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     pack_rows_single, gemm_abt_single, fastal_min_row_single, fastal_candidates,
     fastal_candidates_single, fastal_value_range,
@@ -67,59 +67,85 @@ cdef double SQUARE_SLACK = 2.0 ** -48  # relative margin of a squared-distance c
 
 
 
-cdef inline void _recheck(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t gi,
-                          Py_ssize_t jb, const Py_ssize_t* found, Py_ssize_t n_found,
-                          double[::1] best) noexcept nogil:
-    """best[gi] lowered to the exact key of each candidate row jb + found[f] of Y."""
-    cdef Py_ssize_t f
-    cdef double exact
-    for f in range(n_found):
-        exact = pair_key(raw_pair(X, gi, Y, jb + found[f], EUCLIDEAN),
-                         X, gi, Y, jb + found[f], EUCLIDEAN)
-        if exact < best[gi]:
-            best[gi] = exact
+cdef inline double _product_space(double key, int metric) noexcept nogil:
+    """A row's best key so far (euclidean key, or cosine distance of unit rows)
+    as the squared euclidean distance the products approximate (at least 0: a
+    negative euclidean key is a rescued tiny distance)."""
+    if not key > 0.0:
+        return 0.0
+    return 2.0 * key if metric == COSINE else key
+
+
+cdef inline double _unit_slack(Py_ssize_t d, int metric) noexcept nogil:
+    """How far the squared euclidean distance of two canonical unit rows may
+    be from twice the cosine distance the twin computes for them: their
+    squared norms differ from 1, and the twin's dot product and 1 - dot from
+    the exact ones, by a few d units of 2**-53 (0 for euclidean rows)."""
+    return 16.0 * (d + 2) * 2.0 ** -53 if metric == COSINE else 0.0
 
 
 cdef inline void _lower_to_key(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t i,
-                               Py_ssize_t j, double raw, double[::1] best) noexcept nogil:
-    cdef double exact = pair_key(raw, X, i, Y, j, EUCLIDEAN)
+                               Py_ssize_t j, double raw, double[::1] best,
+                               int metric) noexcept nogil:
+    cdef double exact = pair_key(raw, X, i, Y, j, metric)
     if exact < best[i]:
         best[i] = exact
 
 
+cdef inline void _recheck(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t gi,
+                          Py_ssize_t jb, const Py_ssize_t* found, Py_ssize_t n_found,
+                          double[::1] best, int metric) noexcept nogil:
+    """best[gi] lowered to the exact key (euclidean or cosine) of each candidate
+    row jb + found[f] of Y."""
+    cdef Py_ssize_t f
+    for f in range(n_found):
+        _lower_to_key(X, Y, gi, jb + found[f],
+                      raw_pair(X, gi, Y, jb + found[f], metric), best, metric)
+
+
 cdef void _recheck_pairs(const floating[:, :] X, const floating[:, :] Y, const Py_ssize_t* rows,
-                         const Py_ssize_t* cols, Py_ssize_t count, double[::1] best) noexcept nogil:
-    """best[rows[p]] lowered to the exact key of each pair (rows[p], cols[p]) of
-    X and Y.  Four pairs at a time, each summed over the features in order as
-    raw_pair sums one pair (the same values), in four independent chains."""
+                         const Py_ssize_t* cols, Py_ssize_t count, double[::1] best,
+                         int metric) noexcept nogil:
+    """best[rows[p]] lowered to the exact key (euclidean or cosine) of each pair
+    (rows[p], cols[p]) of X and Y.  Four pairs at a time, each summed over the
+    features in order as raw_pair sums one pair (the same values), in four
+    independent chains."""
     cdef Py_ssize_t p = 0, k, d = X.shape[1], i0, i1, i2, i3, j0, j1, j2, j3
     cdef double s0, s1, s2, s3, t0, t1, t2, t3
     while p + 4 <= count:
         i0, i1, i2, i3 = rows[p], rows[p + 1], rows[p + 2], rows[p + 3]
         j0, j1, j2, j3 = cols[p], cols[p + 1], cols[p + 2], cols[p + 3]
         s0 = s1 = s2 = s3 = 0.0
-        for k in range(d):
-            t0 = <double>X[i0, k] - <double>Y[j0, k]
-            t1 = <double>X[i1, k] - <double>Y[j1, k]
-            t2 = <double>X[i2, k] - <double>Y[j2, k]
-            t3 = <double>X[i3, k] - <double>Y[j3, k]
-            s0 = s0 + t0 * t0
-            s1 = s1 + t1 * t1
-            s2 = s2 + t2 * t2
-            s3 = s3 + t3 * t3
-        _lower_to_key(X, Y, i0, j0, s0, best)
-        _lower_to_key(X, Y, i1, j1, s1, best)
-        _lower_to_key(X, Y, i2, j2, s2, best)
-        _lower_to_key(X, Y, i3, j3, s3, best)
+        if metric == COSINE:
+            for k in range(d):
+                s0 = s0 + <double>X[i0, k] * <double>Y[j0, k]
+                s1 = s1 + <double>X[i1, k] * <double>Y[j1, k]
+                s2 = s2 + <double>X[i2, k] * <double>Y[j2, k]
+                s3 = s3 + <double>X[i3, k] * <double>Y[j3, k]
+        else:
+            for k in range(d):
+                t0 = <double>X[i0, k] - <double>Y[j0, k]
+                t1 = <double>X[i1, k] - <double>Y[j1, k]
+                t2 = <double>X[i2, k] - <double>Y[j2, k]
+                t3 = <double>X[i3, k] - <double>Y[j3, k]
+                s0 = s0 + t0 * t0
+                s1 = s1 + t1 * t1
+                s2 = s2 + t2 * t2
+                s3 = s3 + t3 * t3
+        _lower_to_key(X, Y, i0, j0, s0, best, metric)
+        _lower_to_key(X, Y, i1, j1, s1, best, metric)
+        _lower_to_key(X, Y, i2, j2, s2, best, metric)
+        _lower_to_key(X, Y, i3, j3, s3, best, metric)
         p = p + 4
     while p < count:
-        _lower_to_key(X, Y, rows[p], cols[p], raw_pair(X, rows[p], Y, cols[p], EUCLIDEAN), best)
+        _lower_to_key(X, Y, rows[p], cols[p], raw_pair(X, rows[p], Y, cols[p], metric), best,
+                      metric)
         p = p + 1
 
 
 cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
                      Py_ssize_t bi, const double* mu, double* work, double[::1] best,
-                     fastal_stop* stop) noexcept nogil:
+                     int metric, fastal_stop* stop) noexcept nogil:
     """Keys of rows ib .. ib + bi - 1 of X to their nearest rows of Y, in double.
 
     best holds upper bounds of the keys (INFINITY, or exact keys already
@@ -151,17 +177,16 @@ cdef void _min_block(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t 
         for r in range(bi):
             gi = ib + r
             amin = fastal_min_row(G + r * bj, sa[r], sb, bj)
-            margin = RECHECK * (sa[r] + sbmax) + 1e-300
-            # a negative best is a rescued tiny distance: its square is about 0
-            thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
+            margin = RECHECK * (sa[r] + sbmax) + 1e-300 + _unit_slack(d, metric)
+            thr = min(amin, _product_space(best[gi], metric)) + margin
             n_found = fastal_candidates(G + r * bj, bj, thr, found)
-            _recheck(X, Y, gi, jb, found, n_found, best)
+            _recheck(X, Y, gi, jb, found, n_found, best, metric)
 
 
 cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_ssize_t ib,
                             Py_ssize_t bi, const double* mu, const float* PY, const float* sy,
                             const double* tile_peak, float* work, double[::1] best,
-                            fastal_stop* stop) noexcept nogil:
+                            int metric, fastal_stop* stop) noexcept nogil:
     """_min_block with the products and approximate squared distances in
     float32, against the m rows of Y packed once for all threads (PY: centred,
     rounded to float32; sy: their squared norms; tile_peak: the largest
@@ -206,8 +231,8 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
         for r in range(bi):
             gi = ib + r
             amin = fastal_min_row_single(G + r * bj, sa[r], sy + jb, bj)
-            margin = bound * (sa[r] + tile_peak[jb_blk]) + floor
-            thr = min(amin, best[gi] if best[gi] > 0.0 else 0.0) + margin
+            margin = bound * (sa[r] + tile_peak[jb_blk]) + floor + _unit_slack(d, metric)
+            thr = min(amin, _product_space(best[gi], metric)) + margin
             # the float32 threshold at or above thr: every G <= thr is found
             thr_single = <float>thr
             if thr_single < thr:
@@ -215,24 +240,27 @@ cdef bint _min_block_single(const floating[:, :] X, const floating[:, :] Y, Py_s
             n_found = fastal_candidates_single(G + r * bj, bj, thr_single, found)
             rechecked += n_found
             if r >= SINGLE_GIVE_UP and rechecked * SINGLE_GIVE_UP > (r + 1) * bj:
-                _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best)
+                _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best, metric)
                 return False
             # rows are independent within a tile: their recomputations wait
             # and go four pairs at a time
             if n_pairs + n_found > BY + RECHECK_PAIRS:
-                _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best)
+                _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best, metric)
                 n_pairs = 0
             for f in range(n_found):
                 pair_rows[n_pairs] = gi
                 pair_cols[n_pairs] = jb + found[f]
                 n_pairs = n_pairs + 1
-        _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best)
+        _recheck_pairs(X, Y, pair_rows, pair_cols, n_pairs, best, metric)
         n_pairs = 0
     return True
 
 
-def _min_distance_gemm(const floating[:, :] X, const floating[:, :] Y, int n_threads):
-    """Euclidean distance from every row of X to its nearest row of Y.
+def _min_distance_gemm(const floating[:, :] X, const floating[:, :] Y, int metric,
+                       int n_threads):
+    """Euclidean distance from every row of X to its nearest row of Y, or the
+    cosine distance of canonical unit rows (Y without zero rows): twice it is
+    their squared euclidean distance, within _unit_slack.
 
     Row blocks of X are spread over OpenMP threads; each thread walks all
     tiles of Y with a single-threaded matrix product (the caller limits BLAS)
@@ -254,8 +282,12 @@ def _min_distance_gemm(const floating[:, :] X, const floating[:, :] Y, int n_thr
     fastal_stop_init(&stop)
     best_arr = np.full(n, INFINITY, dtype=np.float64)
     cdef double[::1] best = best_arr
-    # the centre: the mean of Y (usually the smaller set; any point near the rows will do)
-    mu_arr = np.ascontiguousarray(np.mean(np.asarray(Y), axis=0, dtype=np.float64))
+    # the centre: the mean of Y (usually the smaller set; any point near the rows
+    # will do); unit rows stay around the origin
+    if metric == COSINE:
+        mu_arr = np.zeros(d, dtype=np.float64)
+    else:
+        mu_arr = np.ascontiguousarray(np.mean(np.asarray(Y), axis=0, dtype=np.float64))
     cdef double[::1] mu = mu_arr
     # Y centred and rounded to float32 once, read by every thread
     py_arr = np.empty(m * d, dtype=np.float32)
@@ -286,13 +318,14 @@ def _min_distance_gemm(const floating[:, :] X, const floating[:, :] Y, int n_thr
                 if not fastal_flag_get(&gave_up):
                     done = _min_block_single(X, Y, ib, bi, &mu[0], &PY[0], &sy[0],
                                              &tile_peak[0], <float*> (work + tid * per_thread),
-                                             best, &stop)
+                                             best, metric, &stop)
                     if not done:
                         fastal_flag_set(&gave_up)
                 if not done:
-                    _min_block(X, Y, ib, bi, &mu[0], work + tid * per_thread, best, &stop)
+                    _min_block(X, Y, ib, bi, &mu[0], work + tid * per_thread, best, metric,
+                               &stop)
                 for c in range(ib, ib + bi):       # the block's keys are final
-                    best[c] = key_distance(best[c], EUCLIDEAN)
+                    best[c] = key_distance(best[c], metric)
         raise_if_stopped(&stop)
     finally:
         free(work)
@@ -353,7 +386,18 @@ def min_distance(X, Y, metric, n_threads):
     code = METRIC_CODES[metric]
     if code == EUCLIDEAN and X.shape[1] >= GEMM_MIN_DIM and Y.shape[0] >= 16:
         with single_threaded_blas():
-            return _min_distance_gemm(X, Y, int(n_threads))
+            return _min_distance_gemm(X, Y, EUCLIDEAN, int(n_threads))
+    if code == COSINE and X.shape[1] >= GEMM_MIN_DIM:
+        # a zero row (the only rows not of unit norm) is at cosine distance 1
+        # from every row: it is left out of the products and counted after
+        nonzero = np.any(np.asarray(Y) != 0, axis=1)
+        if np.count_nonzero(nonzero) >= 16:
+            with single_threaded_blas():
+                md = _min_distance_gemm(X, Y if nonzero.all() else np.asarray(Y)[nonzero],
+                                        COSINE, int(n_threads))
+            if not nonzero.all():
+                np.minimum(md, 1.0, out=md)
+            return md
     return _min_distance_direct(X, Y, code, int(n_threads))
 
 
