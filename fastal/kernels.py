@@ -10,7 +10,6 @@ import scipy.sparse as sp
 
 from fastal._ann import LowRecallWarning
 from fastal._config import backend_impl, resolve_n_threads
-from fastal._core._reference import sequential_row_sums
 from fastal.utils.validation import (
     assert_all_finite, check_count, check_indices, check_matrix, check_metric, check_vector,
     shares_scans, value_range_of)
@@ -25,30 +24,22 @@ COLD_START_RTOL = 1e-9
 # float64 rows whose largest |value| lies outside [2**-SAFE_EXPONENT,
 # 2**SAFE_EXPONENT] are multiplied by a power of two first (see prepare_rows).
 SAFE_EXPONENT = 480
-_ROW_BLOCK = 4096
 
 
-def unit_rows(X):
+def unit_rows(X, *, n_jobs=None):
     """Canonical unit rows (float64): x / max|x|, then divided by its euclidean norm.
 
     Dividing by the largest |value| first makes magnitudes irrelevant (no
     overflow or underflow) and gives bitwise identical rows for exactly
     collinear inputs (x and c * x with c > 0), so their cosine distances tie
     exactly.  A zero row stays zero.  The norm is summed over the features in
-    order, as the compiled loops sum.  A scipy.sparse matrix gives a CSR
-    matrix with the same values at its non-zeros.
+    order, as the compiled loops sum; dense rows are made by the current
+    backend (``unit_rows``, on ``n_jobs`` threads).  A scipy.sparse matrix
+    gives a CSR matrix with the same values at its non-zeros.
     """
     if sp.issparse(X):
         return _sparse_unit_rows(X)
-    X = np.asarray(X)
-    out = np.empty(X.shape, dtype=np.float64)
-    for start in range(0, X.shape[0], _ROW_BLOCK):
-        block = np.asarray(X[start:start + _ROW_BLOCK], dtype=np.float64)
-        peak = np.abs(block).max(axis=1)
-        V = block / np.where(peak > 0, peak, 1.0)[:, None]
-        norm = np.sqrt(sequential_row_sums(V * V))
-        out[start:start + _ROW_BLOCK] = V / np.where(norm > 0, norm, 1.0)[:, None]
-    return out
+    return backend_impl().unit_rows(np.asarray(X), resolve_n_threads(n_jobs))
 
 
 def _sparse_unit_rows(X):
@@ -95,7 +86,8 @@ def prepare_rows(metric, X, *others, n_threads=None):
     (scale, X', *others')
     """
     if metric == "cosine":
-        return (1.0, unit_rows(X), *(unit_rows(Y) for Y in others))
+        return (1.0, unit_rows(X, n_jobs=n_threads), *(unit_rows(Y, n_jobs=n_threads)
+                                                       for Y in others))
     if X.dtype != np.float64:
         return (1.0, X, *others)
     peak = _largest_magnitude((X, *others),

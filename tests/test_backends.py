@@ -60,6 +60,11 @@ def cases(X):
         yield "value_range", dict(X=spoiled, n_threads=2)
     yield "value_range", dict(X=X[:, ::2], n_threads=2)        # not contiguous
     yield "value_range", dict(X=X[:0], n_threads=2)            # empty
+    with_zero_rows = X.copy()
+    with_zero_rows[::3] = 0
+    for rows in (X, X[:, ::2], X[::-1], with_zero_rows, X[:0], X * 1e300 if X.dtype == np.float64
+                 else X * 1e30):
+        yield "unit_rows", dict(X=rows, n_threads=2)
     yield from sparse_cases(X)
 
 
@@ -128,7 +133,7 @@ def test_compiled_equals_twin(label, X):
             np.testing.assert_allclose(got[1], want[1], **tol)
         elif name.endswith("max_min_greedy"):
             assert got.tolist() == want.tolist(), (name, kwargs["metric"])
-        elif name.endswith("value_range"):
+        elif name.endswith("value_range") or name == "unit_rows":
             np.testing.assert_array_equal(got, want, err_msg=name)
         else:
             np.testing.assert_allclose(got, want, **tol, err_msg=f"{name} {kwargs.get('metric')}")

@@ -12,8 +12,8 @@ from fastal._core import _reference
 
 DENSE_KERNELS = ("pair_sums", "cosine_sums", "knn_search", "min_distance", "max_min_greedy",
                  "value_range")
-# the same kernels on CSR rows, same signatures
-KERNELS = DENSE_KERNELS + tuple("sparse_" + name for name in DENSE_KERNELS)
+# the same kernels on CSR rows, same signatures; and dense rows made unit (cosine)
+KERNELS = DENSE_KERNELS + tuple("sparse_" + name for name in DENSE_KERNELS) + ("unit_rows",)
 
 try:
     from fastal._core import _density, _knn, _maxmin, _openmp, _scan, _sparse

@@ -265,6 +265,29 @@ def value_range(X, n_threads):
     return (low, high)
 
 
+UNIT_ROW_BLOCK = 4096   # rows made unit at once by the twin (bounded temporaries)
+
+
+def unit_rows(X, n_threads):
+    """Canonical unit rows (float64, C order): every row x divided by max|x|,
+    then by the euclidean norm of the result (its squares summed over the
+    features in order); a zero row stays zero.
+
+    Dividing by the largest |value| first makes magnitudes irrelevant (no
+    overflow or underflow) and gives bitwise identical rows for exactly
+    collinear rows (x and c x, c > 0).
+    """
+    X = np.asarray(X)
+    out = np.empty(X.shape, dtype=np.float64)
+    for start in range(0, X.shape[0], UNIT_ROW_BLOCK):
+        block = np.asarray(X[start:start + UNIT_ROW_BLOCK], dtype=np.float64)
+        peak = np.abs(block).max(axis=1)
+        V = block / np.where(peak > 0, peak, 1.0)[:, None]
+        norm = np.sqrt(sequential_row_sums(V * V))
+        out[start:start + UNIT_ROW_BLOCK] = V / np.where(norm > 0, norm, 1.0)[:, None]
+    return out
+
+
 # -- sparse rows --------------------------------------------------------------------------
 # CSR matrices (float64 values, sorted column indices, no duplicates) are
 # handled block by block: two blocks of rows are made dense on the union of

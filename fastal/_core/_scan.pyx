@@ -1,14 +1,15 @@
-"""Compiled whole-array scans at the kernels' boundary: the range of the values.
+"""Compiled whole-array passes at the kernels' boundary: the range of the
+values, and canonical unit rows.
 
-Readable definitions: ``value_range`` and ``sparse_value_range`` of
-``fastal._core._reference``.  The array is read once, in chunks spread over
-OpenMP threads (each chunk in vectorised lanes); a pending signal stops every
-thread between chunks.
+Readable definitions: ``value_range``, ``sparse_value_range`` and
+``unit_rows`` of ``fastal._core._reference``.  The array is read once, in
+chunks spread over OpenMP threads; a pending signal stops every thread
+between chunks.
 """
 import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, fabs, sqrt
 
 from fastal._core._common cimport (
     fastal_value_range, fastal_value_range_single, stop_requested, raise_if_stopped,
@@ -83,3 +84,60 @@ def value_range(X, n_threads):
 def sparse_value_range(X, n_threads):
     """Same contract as ``fastal._core._reference.sparse_value_range``."""
     return value_range(X.data, n_threads)
+
+
+# rows per unit of work of unit_rows (and between signal checks), and per thread at least
+cdef Py_ssize_t UNIT_CHUNK = 1 << 11
+cdef Py_ssize_t UNIT_PER_THREAD = 1 << 13
+
+
+cdef inline void _unit_row(const floating[:, :] X, Py_ssize_t i, double* out) noexcept nogil:
+    """out = X[i] / max|X[i]|, then divided by its norm (squares summed in
+    feature order); the twin's operations, value by value."""
+    cdef Py_ssize_t k, d = X.shape[1]
+    cdef double peak = 0.0, v, s = 0.0, norm
+    for k in range(d):
+        v = fabs(<double>X[i, k])
+        if v > peak:
+            peak = v
+    if not peak > 0.0:
+        peak = 1.0
+    for k in range(d):
+        v = <double>X[i, k] / peak
+        out[k] = v
+        s = s + v * v
+    norm = sqrt(s)
+    if not norm > 0.0:
+        norm = 1.0
+    for k in range(d):
+        out[k] = out[k] / norm
+
+
+cdef int _unit_rows_into(const floating[:, :] X, double[:, ::1] out, int n_threads) except -1:
+    cdef Py_ssize_t n = X.shape[0], n_chunks = (n + UNIT_CHUNK - 1) // UNIT_CHUNK, c, i
+    cdef fastal_stop stop
+    fastal_stop_init(&stop)
+    with nogil:
+        for c in prange(n_chunks, num_threads=max(1, min(n_threads, n // UNIT_PER_THREAD)),
+                        schedule="static"):
+            if stop_requested(&stop):
+                continue
+            for i in range(c * UNIT_CHUNK, min(n, (c + 1) * UNIT_CHUNK)):
+                _unit_row(X, i, &out[i, 0])
+    raise_if_stopped(&stop)
+    return 0
+
+
+def unit_rows(X, n_threads):
+    """Same contract as ``fastal._core._reference.unit_rows``."""
+    A = np.asarray(X)
+    if A.dtype not in (np.float32, np.float64) or A.ndim != 2:
+        return _reference.unit_rows(A, n_threads)
+    out = np.empty(A.shape, dtype=np.float64)
+    if A.shape[0] == 0 or A.shape[1] == 0:
+        return _reference.unit_rows(A, n_threads)
+    if A.dtype == np.float64:
+        _unit_rows_into[double](A, out, int(n_threads))
+    else:
+        _unit_rows_into[float](A, out, int(n_threads))
+    return out
