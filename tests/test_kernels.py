@@ -190,20 +190,6 @@ def test_parallel_greedy_picks_what_the_twin_picks(rng, parallel_greedy, case, m
         assert picks.tolist() == expected, n_jobs
 
 
-def test_greedy_score_range_by_parts_finds_the_extremes_anywhere(parallel_greedy):
-    """The ranked greedy's range of the scores (which places its slope bins),
-    taken by parts on the threads, finds the smallest and the largest value
-    wherever they are, for any number of parts."""
-    rng = np.random.default_rng(4)
-    for n in (1, 2, 5, 64, 1000):
-        for where in range(0, n, max(1, n // 7)):
-            u = rng.random(n)
-            u[where] = -3.0
-            u[n - 1 - where] = 7.0 if n > 1 else -3.0
-            for n_threads in (1, 2, 3, 5, 64, 100):
-                assert parallel_greedy._value_range_on_threads(u, n_threads) == (u.min(), u.max())
-
-
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("ranked", [False, True])
 def test_greedy_kernel_refuses_more_picks_than_rows(sparse, ranked):

@@ -22,12 +22,13 @@ from fastal._core._common cimport (
     EUCLIDEAN, COSINE, FASTAL_TINY, SINGLE_EXPONENT, raw_pair, pair_key, key_distance,
     pack_transposed, pack_rows, gemm_abt, fastal_block_raw, fastal_block_raw_ld, fastal_min_row,
     pack_rows_single, gemm_abt_single, fastal_min_row_single, fastal_candidates,
-    fastal_candidates_single, fastal_value_range,
+    fastal_candidates_single,
     checked_malloc, fastal_alloc_large, stop_requested,
     raise_if_stopped, fastal_stop, fastal_stop_init, fastal_flag_get, fastal_flag_set)
 from fastal._core._csr cimport CSR, csr_from, csr_distance
 from fastal._core._heap cimport top_sift_down, top_sift_up, top_pop
 from fastal._core import _reference
+from fastal._core._scan import value_range
 from fastal._core._threads import single_threaded_blas
 from fastal.utils.validation import METRIC_CODES
 
@@ -946,10 +947,11 @@ cdef inline Py_ssize_t _hot_to_step(const floating[:, :] X, HotSet* hot, Py_ssiz
     return hot.count * d + 1
 
 
-def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
-                   Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0, Py_ssize_t exclude,
-                   int metric, double scale, int n_threads, sparse=None):
-    """Lazy ranked-batch greedy; md is updated in place.
+def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u, double umin,
+                   double umax, Py_ssize_t batch, Py_ssize_t n_unl0, Py_ssize_t n_lab0,
+                   Py_ssize_t exclude, int metric, double scale, int n_threads, sparse=None):
+    """Lazy ranked-batch greedy; md is updated in place; umin and umax are the
+    smallest and largest score.
 
     Score of row i at step t (t rows picked): s_i(t) = u_i + a_t (g_i - u_i)
     with g_i = 1 - 1/(1 + md_i/scale) and a_t = (n_unl0 - t)/N, N = n_unl0 +
@@ -973,7 +975,7 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     cdef Py_ssize_t n = X.shape[0], i, t, b, ncand, c, work = 0, count, j
     cdef int setup_threads = _setup_threads(n, n_threads)
     cdef double N = <double>(n_unl0 + n_lab0)
-    cdef double umax = -INFINITY, umin = INFINITY, alpha, margin, bound, best_score
+    cdef double alpha, margin, bound, best_score
     cdef long long row, best
     cdef SlopeBins bins
     cdef Picked picked
@@ -996,8 +998,6 @@ def _ranked_greedy(const floating[:, :] X, double[::1] md, const double[::1] u,
     cdef long long[::1] stamp = stamp_arr
     cdef double[::1] fresh = fresh_arr
     cdef long long[::1] cand = cand_arr
-    if n > 0:
-        _range_on_threads(&u[0], n, setup_threads, &umin, &umax)   # finite: checked at the boundary
     margin = 1e-12 * (2.0 + fabs(umin) + fabs(umax))
     bins.count = SLOPE_BINS
     bins.w_first = -umax
@@ -1141,35 +1141,6 @@ def sparse_max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labele
                             n_unlabeled, n_labeled, exclude, metric, scale, n_threads, _Arrays(X))
 
 
-cdef void _range_on_threads(const double* values, Py_ssize_t n, int n_threads, double* low,
-                            double* high) noexcept nogil:
-    """The smallest and largest of n values (none NaN), by contiguous parts on
-    the threads (at most 64 parts)."""
-    cdef double part_low[64]
-    cdef double part_high[64]
-    cdef Py_ssize_t parts = max(1, min(<Py_ssize_t>n_threads, 64)), size = (n + parts - 1) // parts
-    cdef Py_ssize_t part
-    for part in prange(parts, num_threads=parts, schedule="static"):
-        part_low[part] = INFINITY
-        part_high[part] = -INFINITY
-        if part * size < n:
-            fastal_value_range(values + part * size, min(size, n - part * size),
-                               &part_low[part], &part_high[part])
-    low[0] = part_low[0]
-    high[0] = part_high[0]
-    for part in range(1, parts):
-        low[0] = min(low[0], part_low[part])
-        high[0] = max(high[0], part_high[part])
-
-
-def _value_range_on_threads(const double[::1] values, int n_threads):
-    """(smallest, largest) of values by _range_on_threads (for tests)."""
-    cdef double low = INFINITY, high = -INFINITY
-    if values.shape[0] > 0:
-        _range_on_threads(&values[0], values.shape[0], n_threads, &low, &high)
-    return low, high
-
-
 def _copy_on_threads(const double[::1] values, int n_threads):
     """A copy of values, made by parts on the threads (SETUP_ROWS per thread at least)."""
     cdef Py_ssize_t n = values.shape[0], i
@@ -1192,9 +1163,11 @@ def _greedy_dispatch(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, ex
     if scores is None:
         return _kcenter_greedy(X, md, int(batch_size), excluded, METRIC_CODES[metric],
                                int(n_threads), sparse)
-    return _ranked_greedy(X, md, np.ascontiguousarray(scores, dtype=np.float64), int(batch_size),
-                          int(n_unlabeled), int(n_labeled), excluded, METRIC_CODES[metric],
-                          float(scale), int(n_threads), sparse)
+    u = np.ascontiguousarray(scores, dtype=np.float64)
+    umin, umax = value_range(u, n_threads)      # finite: checked at the boundary
+    return _ranked_greedy(X, md, u, umin, umax, int(batch_size), int(n_unlabeled),
+                          int(n_labeled), excluded, METRIC_CODES[metric], float(scale),
+                          int(n_threads), sparse)
 
 
 def max_min_greedy(X, min_dist, batch_size, scores, n_unlabeled, n_labeled, exclude,
